@@ -1,0 +1,51 @@
+# `make run`: install, migrate, seed the demo data and serve the app on SQLite.
+# `make test`: install and run the whole suite (on PostgreSQL too when DATABASE_URL points there).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_PASSWORD ?= demo12345
+export FLASK_APP := wsgi
+export DEMO_PASSWORD
+
+CATALOGS := $(wildcard meetings/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run test translations extract-messages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(COMPILED)
+
+install: $(VENV)/.installed translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo ""
+	@echo "  Videoconference meeting manager: http://$(HOST):$(PORT)"
+	@echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"
+	@echo ""
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload --with-threads
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetings/translations/messages.pot .
+	$(BIN)/pybabel update -i meetings/translations/messages.pot -d meetings/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,122 @@
+"""Configuration classes. Every setting can be overridden by an environment variable."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+INSECURE_SECRET_KEYS = {"", "dev", "change-me", "dev-insecure-key-only-for-local-use"}
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = "dev-insecure-key-only-for-local-use"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'meetings.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    MINISTRY_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_HOURS = 12
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in meetings.core.web, after the access rules
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT = "10 per minute"
+
+    # Argon2id cost: OWASP's minimum recommendation (19 MiB, 2 passes).
+    PASSWORD_HASH_MEMORY_KIB = 19456
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_MIN_LENGTH = 8
+    API_TOKEN_DAYS = 90
+
+    DEMO_PASSWORD = "demo12345"
+    DEMO_DATA_ALLOWED = True
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    PAGE_SIZE = 50
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """The settings this class declares, with environment overrides applied."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        if os.environ.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("DATABASE_URL"):
+            settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+        if os.environ.get("RATELIMIT_STORAGE_URI"):
+            settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+        if os.environ.get("DEMO_PASSWORD"):
+            settings["DEMO_PASSWORD"] = os.environ["DEMO_PASSWORD"]
+        settings["SESSION_COOKIE_SECURE"] = _env_bool("SESSION_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
+        settings["SESSION_IDLE_HOURS"] = _env_int("SESSION_IDLE_HOURS", settings["SESSION_IDLE_HOURS"])
+        settings["API_TOKEN_DAYS"] = _env_int("API_TOKEN_DAYS", settings["API_TOKEN_DAYS"])
+        return settings
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_MEMORY_KIB = 1024
+    PASSWORD_HASH_TIME_COST = 1
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    DEMO_DATA_ALLOWED = False
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        settings = super().from_environment()
+        if settings["SECRET_KEY"] in INSECURE_SECRET_KEYS or len(settings["SECRET_KEY"]) < 32:
+            raise RuntimeError("Production needs SECRET_KEY: a random string of at least 32 characters.")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("Production needs DATABASE_URL (postgresql+psycopg://...).")
+        return settings
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(name: str | None = None) -> dict:
+    """The settings of the named environment (default: APP_ENV, else development)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"Unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}.")
+    return CONFIGS[name].from_environment()

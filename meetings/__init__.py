@@ -1,0 +1,70 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from meetings.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict) -> Flask:
+    """Build the application from a settings mapping (config.load_config() gives one)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    _prepare_sqlite_folder(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from meetings.core.web import register_web_hooks
+    from meetings.errors import register_error_handlers
+    from meetings.cli import register_cli
+
+    register_web_hooks(app)
+    register_error_handlers(app)
+    register_cli(app)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app
+
+
+def _prepare_sqlite_folder(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_bootstrap import Bootstrap5
+
+    from meetings.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    Bootstrap5(app)
+    # Models must be imported before migrations or queries see the metadata.
+    import meetings.auth.models  # noqa: F401
+    import meetings.endpoints.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from meetings.api.views import bp as api_bp
+    from meetings.auth.views import bp as auth_bp
+    from meetings.core.views import bp as core_bp
+    from meetings.endpoints.views import bp as endpoints_bp
+
+    for blueprint in (core_bp, auth_bp, endpoints_bp, api_bp):
+        app.register_blueprint(blueprint)

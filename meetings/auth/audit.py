@@ -1,0 +1,57 @@
+"""Writing and reading the audit log."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import select
+
+from meetings.auth.models import AuditEntry, User
+from meetings.extensions import db
+
+
+def _client_ip() -> str:
+    # Audit rows written from the scheduler or the CLI have no client address.
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    target_type: str = "",
+    target_id: Any = "",
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None and actor.id else None,
+        actor_name=actor_name if actor_name is not None else (actor.username if actor is not None else "system"),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        summary=summary[:500],
+        changes=changes or {},
+        ip_address=_client_ip(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+def recent_entries(*, action: str | None = None, actor: str | None = None, target: str | None = None,
+                   page: int = 1, per_page: int = 50):
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.like(f"{action}%"))
+    if actor:
+        query = query.where(AuditEntry.actor_name == actor)
+    if target:
+        query = query.where(AuditEntry.target_id == target)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,264 @@
+"""Signing in and out, one's own account, and the administration of users and the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from meetings.auth import audit, services
+from meetings.auth.access import authenticated, public, roles
+from meetings.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
+from meetings.auth.roles import ADMIN
+from meetings.core.navigation import safe_next
+from meetings.endpoints.models import Endpoint
+from meetings.errors import ValidationError
+from meetings.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def attempted_username() -> str:
+    body = request.get_json(silent=True) if request.is_json else None
+    name = (body or {}).get("username") if isinstance(body, dict) else request.form.get("username")
+    return "user:" + str(name or "").strip().lower()[:80]
+
+
+def failed_login(response) -> bool:
+    return response.status_code not in (201, 302)
+
+
+# Shared by the sign-in form and the API token route, so that both count against one budget.
+limit_login_per_ip = limiter.shared_limit(login_limit, scope="login-ip", methods=["POST"], deduct_when=failed_login)
+limit_login_per_account = limiter.shared_limit(login_limit, scope="login-account", key_func=attempted_username,
+                                               methods=["POST"], deduct_when=failed_login)
+
+
+def _apply_form_errors(form, error: ValidationError) -> None:
+    for field, message in error.fields.items():
+        if field in form._fields:
+            form[field].errors = list(form[field].errors) + [message]
+        else:
+            flash(message, "danger")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limit_login_per_ip
+@limit_login_per_account
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            session.clear()
+            services.start_session(user, ip_address=request.remote_addr or "",
+                                   user_agent=request.user_agent.string)
+            db.session.commit()
+            login_user(user)
+            if user.locale:
+                session["lang"] = user.locale
+            return redirect(safe_next(form.next.data) or url_for("core.index"))
+        db.session.commit()
+        form.password.errors = [_("Wrong username or password, or the account is deactivated.")]
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@authenticated
+def logout():
+    services.logout(current_user)
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@authenticated
+def account():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_password=form.current_password.data,
+                                     new_password=form.new_password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            _apply_form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
+            return redirect(url_for("auth.account"))
+    sessions = services.active_sessions_of(current_user)
+    return render_template("auth/account.html", form=form, sessions=sessions, confirm=ConfirmForm())
+
+
+@bp.post("/account/sessions/end-others")
+@authenticated
+def end_other_sessions():
+    if ConfirmForm().validate_on_submit():
+        services.end_all_sessions(current_user, keep_token=current_user.session_token)
+        audit.record("auth.end_sessions", actor=current_user, target_type="user", target_id=current_user.username)
+        db.session.commit()
+        flash(_("Your other sessions have been signed out."), "success")
+    return redirect(url_for("auth.account"))
+
+
+# ---- administration -------------------------------------------------------------------------
+
+def _endpoint_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Endpoint.code, Endpoint.name).where(Endpoint.is_active.is_(True))
+                              .order_by(Endpoint.kind, Endpoint.name))
+    return [("", _("— none —"))] + [(code, f"{name} ({code})") for code, name in rows]
+
+
+@bp.get("/admin/users")
+@roles(ADMIN)
+def users():
+    role = request.args.get("role") or None
+    query = request.args.get("q", "").strip() or None
+    return render_template("auth/users.html", users=services.list_users(role=role, query=query),
+                           role=role or "", q=query or "")
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles(ADMIN)
+def create_user():
+    form = UserForm()
+    form.endpoint.choices = _endpoint_choices()
+    if form.validate_on_submit():
+        try:
+            if not form.password.data:
+                raise ValidationError({"password": _("An initial password is required.")})
+            user = services.create_user(
+                username=form.username.data, password=form.password.data, role=form.role.data,
+                full_name=form.full_name.data or "", email=form.email.data or "",
+                endpoint_code=form.endpoint.data or None, actor=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            _apply_form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("auth.edit_user", user_id=user.id))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles(ADMIN)
+def edit_user(user_id: int):
+    user = services.get_user(user_id)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    form.endpoint.choices = _endpoint_choices()
+    if request.method == "GET":
+        form.endpoint.data = user.endpoint.code if user.endpoint else ""
+    form.username.data = user.username
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, role=form.role.data, full_name=form.full_name.data or "",
+                                 email=form.email.data or "", endpoint_code=form.endpoint.data or None,
+                                 actor=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            _apply_form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("auth.edit_user", user_id=user.id))
+    return render_template(
+        "auth/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(), token_form=TokenForm(),
+        confirm=ConfirmForm(), tokens=services.tokens_of(user), sessions=services.active_sessions_of(user),
+        new_token=session.pop("new_token", None),
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@roles(ADMIN)
+def reset_password(user_id: int):
+    user = services.get_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, new_password=form.new_password.data, actor=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            for message in error.fields.values():
+                flash(message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Password reset; the user's sessions have ended."), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles(ADMIN)
+def set_active(user_id: int):
+    user = services.get_user(user_id)
+    if ConfirmForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            services.set_active(user, active, actor=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            for message in error.fields.values():
+                flash(message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Account reactivated.") if active else _("Account deactivated; its sessions and tokens ended."),
+                  "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/tokens")
+@roles(ADMIN)
+def create_token(user_id: int):
+    user = services.get_user(user_id)
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            token = services.issue_token(user, name=form.name.data, actor=current_user, days=form.days.data)
+        except ValidationError as error:
+            db.session.rollback()
+            for message in error.fields.values():
+                flash(message, "danger")
+        else:
+            db.session.commit()
+            session["new_token"] = token  # shown once on the next page, never stored in clear
+    else:
+        flash(_("Give the token a name."), "danger")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@roles(ADMIN)
+def revoke_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.revoke_token(token_id, actor=current_user)
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.users"))
+
+
+@bp.get("/admin/audit")
+@roles(ADMIN)
+def audit_log():
+    page = request.args.get("page", 1, type=int)
+    action = request.args.get("action", "").strip() or None
+    actor = request.args.get("actor", "").strip() or None
+    target = request.args.get("target", "").strip() or None
+    entries = audit.recent_entries(action=action, actor=actor, target=target, page=page,
+                                   per_page=current_app.config["PAGE_SIZE"])
+    return render_template("auth/audit.html", entries=entries, action=action or "", actor=actor or "",
+                           target=target or "")

@@ -1,0 +1,46 @@
+"""How dates, times and money look: dd/mm/yyyy, Asia/Ho_Chi_Minh, 1.234.567 ₫."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def to_local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(MINISTRY_ZONE)
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def format_vnd(amount: int | None) -> str:
+    """Whole đồng with dots between thousands: 1234567 -> '1.234.567 ₫'."""
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " ₫"
+
+
+def format_number(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return f"{int(value):,}".replace(",", ".")
+
+
+def isoformat_local(value: datetime | None) -> str | None:
+    """ISO 8601 with the +07:00 offset, as the API answers."""
+    return to_local(value).isoformat() if value is not None else None

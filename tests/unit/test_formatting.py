@@ -1,0 +1,40 @@
+"""How the interface writes money, dates and redirects."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from meetings.core.formatting import format_date, format_datetime, format_vnd, isoformat_local
+from meetings.core.navigation import safe_next
+from meetings.endpoints.services import fold
+
+
+@pytest.mark.parametrize("amount, text", [
+    (0, "0 ₫"), (999, "999 ₫"), (1234567, "1.234.567 ₫"), (-45000, "-45.000 ₫"), (200000000, "200.000.000 ₫"),
+])
+def test_money_is_whole_dong_with_dots(amount, text):
+    assert format_vnd(amount) == text
+
+
+def test_dates_are_day_month_year_in_hanoi_time():
+    late_evening_utc = datetime(2026, 12, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1 Jan in Hà Nội
+    assert format_date(late_evening_utc) == "01/01/2027"
+    assert format_datetime(late_evening_utc) == "01/01/2027 01:30"
+    assert format_date(date(2019, 3, 5)) == "05/03/2019"
+    assert isoformat_local(late_evening_utc) == "2027-01-01T01:30:00+07:00"
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "http:/evil", "javascript:alert(1)",
+    "evil.example", "/\x00x", "",
+])
+def test_next_never_leaves_the_site(target):
+    assert safe_next(target) is None
+
+
+def test_next_keeps_local_paths():
+    assert safe_next("/endpoints?q=an+giang") == "/endpoints?q=an+giang"
+
+
+def test_search_folds_vietnamese_diacritics():
+    assert fold("Cục Thi hành án dân sự tỉnh An Giang") == "cuc thi hanh an dan su tinh an giang"
+    assert fold("Đắk Lắk") == "dak lak"
