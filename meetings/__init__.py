@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     # Models must be imported before migrations or queries see the metadata.
     import meetings.auth.models  # noqa: F401
     import meetings.endpoints.models  # noqa: F401
+    import meetings.booking.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

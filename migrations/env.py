@@ -88,6 +88,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == 'sqlite':
+            # Batch migrations copy tables; SQLite can only switch foreign keys off outside a
+            # transaction, so this goes straight to the driver before SQLAlchemy begins one.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -96,6 +100,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if connection.dialect.name == 'sqlite':
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=ON')
 
 
 if context.is_offline_mode():

@@ -1,6 +1,7 @@
 """Conference endpoints (điểm cầu), their earlier names, and groups of endpoints."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Optional
 
@@ -51,6 +52,7 @@ class Endpoint(db.Model):
     seats: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    calendar_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
     retired_on: Mapped[Optional[date]] = mapped_column(Date)
     successor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("endpoints.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

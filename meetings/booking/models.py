@@ -1,0 +1,116 @@
+"""Meetings, their series, and the endpoints taking part."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetings.database import UTCDateTime, utcnow
+from meetings.endpoints.models import Endpoint
+from meetings.extensions import db
+
+STATUSES = ("draft", "scheduled", "in_progress", "completed", "cancelled")
+# Meetings in these states hold their endpoints and MCU ports.
+HOLDING_STATUSES = ("scheduled", "in_progress", "completed")
+
+
+class MeetingSeries(db.Model):
+    """A recurring meeting: its rule, and the occurrences that are meetings of their own."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rrule: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    meetings: Mapped[list["Meeting"]] = relationship(back_populates="series", order_by="Meeting.start_at")
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        CheckConstraint(
+            "status IN ('draft', 'scheduled', 'in_progress', 'completed', 'cancelled')", name="status_known"
+        ),
+        Index("ix_meetings_start_end", "start_at", "end_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    organizer: Mapped[str] = mapped_column(String(200), default="", index=True)
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    host_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    test_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    bridge_to_government: Mapped[bool] = mapped_column(default=False)
+    series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting_series.id"), index=True)
+    ics_uid: Mapped[str] = mapped_column(String(200), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    host: Mapped[Endpoint] = relationship(foreign_keys=[host_id])
+    series: Mapped[Optional[MeetingSeries]] = relationship(back_populates="meetings")
+    participants: Mapped[list["Participant"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in HOLDING_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id} {self.title!r}>"
+
+
+class Participant(db.Model):
+    """One endpoint in one meeting. The busy range and `holds_slot` copy the meeting's so that the
+    database itself can refuse two overlapping bookings of an endpoint (see the migration)."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "endpoint_id"),
+        CheckConstraint("expected_attendees >= 0", name="attendees_not_negative"),
+        CheckConstraint("busy_until > busy_from", name="busy_range_valid"),
+        Index("ix_participants_endpoint_busy", "endpoint_id", "busy_from", "busy_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
+    expected_attendees: Mapped[int] = mapped_column(default=0)
+    is_host: Mapped[bool] = mapped_column(default=False)
+    busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    holds_slot: Mapped[bool] = mapped_column(default=True)
+    readiness: Mapped[str] = mapped_column(String(20), default="pending")
+    readiness_note: Mapped[str] = mapped_column(String(500), default="")
+    readiness_updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    attendance: Mapped[Optional[str]] = mapped_column(String(20))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    endpoint: Mapped[Endpoint] = relationship()
+
+
+class BookingLock(db.Model):
+    """One row that every booking locks first, so that bookings are decided one at a time."""
+
+    __tablename__ = "booking_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    version: Mapped[int] = mapped_column(default=0)
