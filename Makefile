@@ -36,8 +36,11 @@ run: install
 	@echo ""
 	@echo "  Videoconference meeting manager: http://$(HOST):$(PORT)"
 	@echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"
+	@echo "  The scheduler (statuses, mail) runs alongside; Ctrl+C stops both."
 	@echo ""
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload --with-threads
+	@trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask scheduler run & scheduler=$$!; \
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,10 +51,28 @@ class Config:
     PASSWORD_MIN_LENGTH = 8
     API_TOKEN_DAYS = 90
 
+    SETUP_MINUTES = 30  # set-up buffer an endpoint keeps free after each meeting
+    MCU_PORTS = 120  # endpoints the MCU can connect at once
+    MAX_OCCURRENCES = 100
+    TEST_MINUTES_BEFORE = 60  # the technical test, before the start
+    DEFAULT_HOST = "moj-hq"
+    DEFAULT_ATTENDEES = {"hq": 20, "enforcement": 8, "law_school": 10, "southern_office": 10,
+                         "government": 10, "other": 5}
+
     DEMO_PASSWORD = "demo12345"
     DEMO_DATA_ALLOWED = True
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     PAGE_SIZE = 50
+
+    # Outgoing mail. An empty MAIL_SERVER stores messages as `logged` (read in /admin/mail) instead.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_FROM = "Hội nghị trực tuyến Bộ Tư pháp <hoinghi@moj.gov.vn>"
+    MAIL_TIMEOUT = 10
+    MAIL_MAX_ATTEMPTS = 6
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -71,6 +89,13 @@ class Config:
         settings["SESSION_COOKIE_SECURE"] = _env_bool("SESSION_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
         settings["SESSION_IDLE_HOURS"] = _env_int("SESSION_IDLE_HOURS", settings["SESSION_IDLE_HOURS"])
         settings["API_TOKEN_DAYS"] = _env_int("API_TOKEN_DAYS", settings["API_TOKEN_DAYS"])
+        for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM"):
+            settings[key] = os.environ.get(key, settings[key])
+        for key in ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS"):
+            settings[key] = _env_int(key, settings[key])
+        settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", settings["MAIL_USE_TLS"])
+        for key in ("SETUP_MINUTES", "MCU_PORTS", "MAX_OCCURRENCES", "TEST_MINUTES_BEFORE"):
+            settings[key] = _env_int(key, settings[key])
         return settings
 
 

@@ -59,13 +59,17 @@ def _init_extensions(app: Flask) -> None:
     import meetings.auth.models  # noqa: F401
     import meetings.endpoints.models  # noqa: F401
     import meetings.booking.models  # noqa: F401
+    import meetings.notify.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from meetings.api.views import bp as api_bp
     from meetings.auth.views import bp as auth_bp
+    from meetings.booking.ical_views import bp as ical_bp
+    from meetings.booking.views import bp as booking_bp
     from meetings.core.views import bp as core_bp
     from meetings.endpoints.views import bp as endpoints_bp
+    from meetings.notify.views import bp as notify_bp
 
-    for blueprint in (core_bp, auth_bp, endpoints_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, api_bp):
         app.register_blueprint(blueprint)

@@ -11,9 +11,10 @@ from meetings.auth.models import User
 from meetings.auth.roles import ROLES
 from meetings.endpoints.models import Endpoint
 from meetings.endpoints.reorganisation import apply_province_merge
-from meetings.endpoints.seed import seed_endpoints
+from meetings.endpoints.seed import seed_demo_contacts, seed_endpoints
 from meetings.errors import DomainError, ValidationError
 from meetings.extensions import db
+from meetings.scheduler.cli import register_scheduler_cli
 
 DEMO_STAFF = (
     ("admin", "admin", "Quản trị hệ thống"),
@@ -57,7 +58,8 @@ def register_cli(app: Flask) -> None:
             if not current_app.config["DEMO_DATA_ALLOWED"]:
                 raise click.ClickException("Demo data is never created in production.")
             users_added = seed_demo_users(current_app.config["DEMO_PASSWORD"])
-            click.echo(f"Demo users: {users_added} added.")
+            contacts = seed_demo_contacts()
+            click.echo(f"Demo users: {users_added} added; demo contacts: {contacts} filled in.")
         db.session.commit()
 
     users = AppGroup("users", help="Manage user accounts.")
@@ -118,3 +120,4 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{len(report.merged)} merged, {len(report.renamed)} renamed.")
 
     app.cli.add_command(endpoints)
+    register_scheduler_cli(app)

@@ -61,5 +61,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
+    # IMMEDIATE: a transaction takes SQLite's write lock when it begins, waiting (busy_timeout) for
+    # the current writer. Without it, a transaction that read first and writes later fails at once
+    # with "database is locked" when another wrote in between. SQLite is the embedded, single-host
+    # store; PostgreSQL serves concurrent production load.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -96,6 +96,9 @@ def _http_error(error: HTTPException):
 
 
 def _domain_error(error: DomainError):
+    from meetings.extensions import db
+
+    db.session.rollback()  # nothing half-written: a refused action changes nothing
     if wants_json():
         return json_error(error.status, error.code, error.message, **error.extra)
     flash(error.message, "danger")

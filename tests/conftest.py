@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from config import TestingConfig, normalise_database_url
 from meetings import create_app
@@ -103,11 +105,16 @@ class _ConnectionBoundSession(FlaskSession):
 
 
 @pytest.fixture(autouse=True)
-def db_session(request, app):
-    """Every test runs inside a transaction that is rolled back, requests included."""
-    if "live_server" in request.fixturenames or "separate_connections" in request.fixturenames:
+def db_session(request):
+    """Every test runs inside a transaction that is rolled back, requests included.
+
+    Unit tests, browser tests and tests that open their own connections get no database here.
+    """
+    unit = "/tests/unit/" in str(request.node.fspath)
+    if unit or "live_server" in request.fixturenames or "separate_connections" in request.fixturenames:
         yield None
         return
+    app = request.getfixturevalue("app")
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -198,3 +205,22 @@ def count_queries(app):
 def separate_connections():
     """Marks a test that opens its own connections (no wrapping transaction)."""
     return True
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The application served by a real HTTP server in a thread, on its own database."""
+    with throwaway_database(tmp_path_factory.mktemp("e2e"), "e2e") as url:
+        app = create_app(make_settings(url))
+        build_database(app)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            with app.app_context():
+                from meetings.extensions import db
+
+                db.engine.dispose()

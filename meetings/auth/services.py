@@ -165,9 +165,18 @@ def user_for_session(token: str) -> User | None:
     if now - user_session.last_seen_at > idle_limit:
         return None
     if now - user_session.last_seen_at > timedelta(minutes=5):
-        user_session.last_seen_at = now  # throttled so that most requests write nothing
+        _touch(UserSession, user_session.id, "last_seen_at", now)
     user.session_token = token
     return user
+
+
+def _touch(model, row_id: int, column: str, now) -> None:
+    """Record a last-seen time in its own small transaction, throttled so most requests write nothing.
+
+    It must not wait for the request's action to commit: a read-only request never commits.
+    """
+    db.session.execute(update(model).where(model.id == row_id).values({column: now}))
+    db.session.commit()
 
 
 def end_session(token: str) -> None:
@@ -250,7 +259,7 @@ def user_for_token(token: str) -> User | None:
     if api_token.expires_at is not None and api_token.expires_at <= now:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
-        api_token.last_used_at = now
+        _touch(ApiToken, api_token.id, "last_used_at", now)
     return user
 
 

@@ -19,6 +19,20 @@ KIND_LABELS = {
     "other": _l("Other"),
 }
 
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Scheduled"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Held"),
+    "cancelled": _l("Cancelled"),
+}
+
+READINESS_LABELS = {
+    "pending": _l("Not answered"),
+    "ready": _l("Ready"),
+    "not_ready": _l("Not ready"),
+}
+
 REGION_LABELS = {"north": _l("North"), "central": _l("Central"), "south": _l("South")}
 
 SUBREGION_LABELS = {
@@ -43,4 +57,6 @@ def template_labels() -> dict:
         "kind_label": lambda code: label(KIND_LABELS, code),
         "region_label": lambda code: label(REGION_LABELS, code),
         "subregion_label": lambda code: label(SUBREGION_LABELS, code),
+        "status_label": lambda code: label(STATUS_LABELS, code),
+        "readiness_label": lambda code: label(READINESS_LABELS, code),
     }

@@ -51,3 +51,13 @@ def seed_endpoints() -> int:
                                          rule_kind=kind, rule_region=region))
     db.session.flush()
     return len(added)
+
+
+def seed_demo_contacts() -> int:
+    """Demo only: give endpoints without a contact a made-up one, so invitations show in the mail log."""
+    missing = list(db.session.scalars(select(Endpoint).where(Endpoint.contact_email == "")))
+    for endpoint in missing:
+        endpoint.contact_name = endpoint.contact_name or "Kỹ thuật viên điểm cầu (dữ liệu mẫu)"
+        endpoint.contact_email = f"{endpoint.code}@demo.invalid"
+    db.session.flush()
+    return len(missing)

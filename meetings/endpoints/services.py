@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from meetings.auth import audit
@@ -94,6 +94,15 @@ def _haystack(endpoint: Endpoint) -> str:
 def group_members_of(group: EndpointGroup) -> list[Endpoint]:
     """The group's active members now (what a booking by group expands to)."""
     statement = select(Endpoint).where(Endpoint.is_active.is_(True), *_group_condition(group))
+    return list(db.session.scalars(statement.order_by(Endpoint.name)))
+
+
+def members_of_groups(groups: Iterable[EndpointGroup]) -> list[Endpoint]:
+    """The active members of any of these groups, in one query whatever the number of groups."""
+    conditions = [and_(*_group_condition(group)) for group in groups]
+    if not conditions:
+        return []
+    statement = select(Endpoint).where(Endpoint.is_active.is_(True), or_(*conditions))
     return list(db.session.scalars(statement.order_by(Endpoint.name)))
 
 
@@ -299,3 +308,12 @@ def _active_endpoints_by_code(codes: Iterable[str]) -> list[Endpoint]:
         raise ValidationError({"members": _("Retired or merged endpoints: %(codes)s", codes=", ".join(inactive))})
     return [known[code] for code in wanted]
 
+
+
+def rotate_calendar_token(endpoint: Endpoint, *, actor: User) -> str:
+    """Give the endpoint's calendar feed a new secret address; the old one stops working."""
+    import secrets
+
+    endpoint.calendar_token = secrets.token_urlsafe(24)
+    audit.record("endpoint.calendar_token", actor=actor, target_type="endpoint", target_id=endpoint.code)
+    return endpoint.calendar_token

@@ -49,7 +49,10 @@ def index():
 def show(code: str):
     endpoint = services.get_endpoint(code)
     memberships = [group for group, codes in services.groups_with_members() if endpoint.code in codes]
-    return render_template("endpoints/show.html", endpoint=endpoint, groups=memberships, confirm=ConfirmForm())
+    own = current_user.role == ADMIN or (current_user.role == "operator" and current_user.endpoint_id == endpoint.id)
+    feed_url = url_for("ical.endpoint_calendar", code=endpoint.code, token=endpoint.calendar_token, _external=True) if own else None
+    return render_template("endpoints/show.html", endpoint=endpoint, groups=memberships, confirm=ConfirmForm(),
+                           feed_url=feed_url)
 
 
 @bp.route("/endpoints/<code>/edit", methods=["GET", "POST"])
@@ -117,6 +120,17 @@ def reactivate(code: str):
         else:
             db.session.commit()
             flash(_("The endpoint is active again."), "success")
+    return redirect(url_for("endpoints.show", code=endpoint.code))
+
+
+@bp.post("/endpoints/<code>/calendar-token")
+@roles(ADMIN)
+def rotate_calendar_token(code: str):
+    endpoint = services.get_endpoint(code)
+    if ConfirmForm().validate_on_submit():
+        services.rotate_calendar_token(endpoint, actor=current_user)
+        db.session.commit()
+        flash(_("The calendar address has changed; subscribers must use the new one."), "success")
     return redirect(url_for("endpoints.show", code=endpoint.code))
 
 

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from meetings import create_app
-from tests.conftest import DEMO_PASSWORD, build_database, make_settings, throwaway_database
+from tests.conftest import DEMO_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,25 +19,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The application served by a real HTTP server in a thread, on its own database."""
-    with throwaway_database(tmp_path_factory.mktemp("e2e"), "e2e") as url:
-        app = create_app(make_settings(url))
-        build_database(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            with app.app_context():
-                from meetings.extensions import db
-
-                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

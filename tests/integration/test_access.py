@@ -9,11 +9,11 @@ from meetings.extensions import db
 
 ADMIN_PAGES = [
     "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/endpoints/thads-an-giang/edit",
-    "/endpoints/thads-an-giang/retire", "/endpoints/reorganisation", "/groups/new",
+    "/endpoints/thads-an-giang/retire", "/endpoints/reorganisation", "/groups/new", "/admin/mail",
 ]
 ADMIN_POSTS = [
     "/admin/users/1/password", "/admin/users/1/active", "/admin/users/1/tokens", "/admin/tokens/1/revoke",
-    "/endpoints/thads-an-giang/reactivate", "/groups/region-north/delete",
+    "/endpoints/thads-an-giang/reactivate", "/groups/region-north/delete", "/endpoints/thads-an-giang/calendar-token",
 ]
 
 
@@ -30,7 +30,9 @@ def test_only_login_health_language_and_api_document_are_public(app):
         rule.rule for rule in app.url_map.iter_rules()
         if rule.endpoint not in STATIC_ENDPOINTS and app.view_functions[rule.endpoint].access_rule.public
     )
-    assert public == ["/api/v1/auth/token", "/api/v1/openapi.json", "/healthz", "/language", "/login"]
+    # The calendar feed is public but answers only with the endpoint's secret token.
+    assert public == ["/api/v1/auth/token", "/api/v1/openapi.json", "/calendar/<code>.ics", "/healthz",
+                      "/language", "/login"]
 
 
 def test_anonymous_pages_redirect_to_login_and_api_answers_401(client):

@@ -37,5 +37,5 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(tmp_path, 
             db.engine.dispose()
 
 
-def test_the_suite_database_was_built_by_migrations(app):
+def test_the_suite_database_was_built_by_migrations(app, separate_connections):
     assert _schema_differences(app) == []

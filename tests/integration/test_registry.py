@@ -169,3 +169,22 @@ def test_endpoint_page_shows_details(auth, client):
     auth.login("op-thads-an-giang")
     html = client.get("/endpoints/thads-an-giang").get_data(as_text=True)
     assert "Cục Thi hành án dân sự tỉnh An Giang" in html and "/endpoints/thads-an-giang/edit" not in html
+
+
+def test_operator_sees_own_feed_address_but_not_others(auth, client):
+    auth.login("op-thads-an-giang")
+    own = client.get("/endpoints/thads-an-giang").get_data(as_text=True)
+    token = _endpoint("thads-an-giang").calendar_token
+    assert f"/calendar/thads-an-giang.ics?token={token}" in own
+    other = client.get("/endpoints/thads-ca-mau").get_data(as_text=True)
+    assert _endpoint("thads-ca-mau").calendar_token not in other
+
+
+def test_admin_rotates_the_feed_secret(auth, client):
+    old = _endpoint("thads-an-giang").calendar_token
+    assert client.get(f"/calendar/thads-an-giang.ics?token={old}").status_code == 200
+    auth.login("admin")
+    token = auth.csrf_token("/endpoints/thads-an-giang")
+    assert client.post("/endpoints/thads-an-giang/calendar-token", data={"csrf_token": token}).status_code == 302
+    assert _endpoint("thads-an-giang").calendar_token != old
+    assert client.get(f"/calendar/thads-an-giang.ics?token={old}").status_code == 404

@@ -1,0 +1,123 @@
+"""JSON routes for meetings: list, book, read, change, cancel, complete, check availability."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetings.api.blueprint import bp, json_body
+from meetings.auth.access import authenticated, roles
+from meetings.auth.roles import ADMIN, BOOKER
+from meetings.booking import queries, rules, services
+from meetings.booking.serializers import meeting_json
+from meetings.booking.validation import parse_datetime, values_from_json
+from meetings.errors import ValidationError
+from meetings.extensions import db
+
+SCOPES = ("this", "following")
+
+
+def _scope(body: dict) -> str:
+    scope = body.get("scope", request.args.get("scope", "this"))
+    if scope not in SCOPES:
+        raise ValidationError({"scope": _("Use 'this' or 'following'.")})
+    return scope
+
+
+def _time_arg(name: str):
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as error:
+        raise ValidationError({name: _("Give a date or a date and time in ISO 8601.")}) from error
+
+
+def _one_or_series(meeting_id: int, ids: list[int]):
+    """A change to one meeting answers the meeting; a change to several answers them all."""
+    meetings = services.get_meetings(ids)
+    if len(meetings) == 1:
+        return jsonify(meeting_json(meetings[0]))
+    return jsonify({"series_id": meetings[0].series_id, "meetings": [meeting_json(m) for m in meetings]})
+
+
+@bp.get("/meetings")
+@authenticated
+def list_meetings():
+    criteria = queries.MeetingFilter(start=_time_arg("from"), end=_time_arg("to"),
+                                     endpoint=request.args.get("endpoint", ""), status=request.args.get("status", ""),
+                                     organizer=request.args.get("organizer", ""), query=request.args.get("q", ""))
+    meetings = queries.list_meetings(criteria, current_user)
+    counts = queries.participant_counts([m.id for m in meetings])
+    return jsonify({"count": len(meetings),
+                    "items": [meeting_json(m, participants=False, participant_count=counts.get(m.id, 0))
+                              for m in meetings]})
+
+
+@bp.post("/meetings")
+@roles(ADMIN, BOOKER)
+def book_meeting():
+    values = values_from_json(json_body(), creating=True)
+    booked = services.book_meeting(values, actor=current_user)
+    db.session.commit()
+    meetings = services.get_meetings([m.id for m in booked])
+    if len(meetings) == 1 and not values.recurrence:
+        return jsonify(meeting_json(meetings[0])), 201
+    return jsonify({"series_id": meetings[0].series_id, "meetings": [meeting_json(m) for m in meetings]}), 201
+
+
+@bp.post("/meetings/check")
+@roles(ADMIN, BOOKER)
+def check_meeting():
+    body = json_body()
+    values = values_from_json(body, creating=True)
+    exclude = body.get("meeting") if isinstance(body.get("meeting"), int) else None
+    result = rules.check_booking(values, exclude_meeting_id=exclude)
+    db.session.rollback()
+    return jsonify(result)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@authenticated
+def get_meeting(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    queries.ensure_can_view(meeting, current_user)
+    return jsonify(meeting_json(meeting))
+
+
+@bp.patch("/meetings/<int:meeting_id>")
+@roles(ADMIN, BOOKER)
+def change_meeting(meeting_id: int):
+    body = json_body()
+    meeting = services.get_meeting(meeting_id)
+    values = values_from_json(body, creating=False)
+    if values.recurrence:
+        raise ValidationError({"recurrence": _("The repetition of an existing series cannot be changed.")})
+    changed = services.change_meeting(meeting, values, actor=current_user, scope=_scope(body))
+    db.session.commit()
+    return _one_or_series(meeting_id, [m.id for m in changed])
+
+
+@bp.delete("/meetings/<int:meeting_id>")
+@roles(ADMIN, BOOKER)
+def cancel_meeting(meeting_id: int):
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise ValidationError(message=_("The body must be a JSON object."))
+    reason = body.get("reason", request.args.get("reason", ""))
+    if not isinstance(reason, str):
+        raise ValidationError({"reason": _("Must be text.")})
+    meeting = services.get_meeting(meeting_id)
+    cancelled = services.cancel_meeting(meeting, actor=current_user, reason=reason, scope=_scope(body))
+    db.session.commit()
+    return _one_or_series(meeting_id, [m.id for m in cancelled])
+
+
+@bp.post("/meetings/<int:meeting_id>/complete")
+@roles(ADMIN, BOOKER)
+def complete_meeting(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    services.set_status(meeting, "completed", actor=current_user)
+    db.session.commit()
+    return jsonify(meeting_json(services.get_meeting(meeting_id)))

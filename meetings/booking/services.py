@@ -1,0 +1,291 @@
+"""Booking, changing and cancelling meetings, under the conflict and capacity rules."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from meetings.auth import audit
+from meetings.auth.models import User
+from meetings.booking.conflicts import busy_range
+from meetings.booking.models import HOLDING_STATUSES, BookingLock, Meeting, MeetingSeries, Participant
+from meetings.booking.rules import (occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host,
+                                    setup_buffer)
+from meetings.booking.validation import MeetingValues, check_times
+from meetings.database import utcnow
+from meetings.endpoints.models import Endpoint
+from meetings.errors import ConflictError, NotFound, ValidationError
+from meetings.extensions import db
+from meetings.notify.invitations import queue_meeting_notifications, queue_removal_notifications
+
+def lock_bookings() -> None:
+    """Decide bookings one at a time, across threads, processes and hosts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(BookingLock.id).where(BookingLock.name == "bookings").with_for_update())
+        return
+    # SQLite transactions already hold the database's write lock from their start (BEGIN IMMEDIATE,
+    # see meetings.database); the row update keeps both databases on the same path.
+    db.session.execute(update(BookingLock).where(BookingLock.name == "bookings")
+                       .values(version=BookingLock.version + 1))
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id)
+        .options(selectinload(Meeting.participants).joinedload(Participant.endpoint)
+                 .selectinload(Endpoint.former_names),
+                 joinedload(Meeting.host).selectinload(Endpoint.former_names))
+    )
+    if meeting is None:
+        raise NotFound(_("No meeting number %(id)s.", id=meeting_id))
+    return meeting
+
+
+def get_meetings(meeting_ids: list[int]) -> list[Meeting]:
+    """Several meetings with their participants and endpoints, in two queries."""
+    return list(db.session.scalars(
+        select(Meeting).where(Meeting.id.in_(meeting_ids)).order_by(Meeting.start_at)
+        .options(selectinload(Meeting.participants).joinedload(Participant.endpoint))
+    ))
+
+
+def default_attendees(endpoint: Endpoint) -> int:
+    return current_app.config["DEFAULT_ATTENDEES"].get(endpoint.kind, 5)
+
+
+# ---- writing ----------------------------------------------------------------------------------
+
+def _participant_rows(meeting: Meeting, endpoints: list[Endpoint], attendees: dict[str, int]) -> list[dict]:
+    busy_from, busy_until = busy_range(meeting.start_at, meeting.end_at, setup_buffer())
+    holds = meeting.status in HOLDING_STATUSES
+    return [
+        {"meeting_id": meeting.id, "endpoint_id": e.id, "is_host": e.id == meeting.host_id,
+         "expected_attendees": attendees.get(e.code, default_attendees(e)), "busy_from": busy_from,
+         "busy_until": busy_until, "holds_slot": holds, "readiness": "pending", "readiness_note": "",
+         "invited_at": utcnow()}
+        for e in endpoints
+    ]
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # The exclusion constraint caught a race the lock did not (another writer, another path).
+        raise ConflictError(_("Some endpoints are already booked at that time.")) from error
+
+
+def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = None) -> list[Meeting]:
+    """Book one meeting, or every occurrence of a series; all or nothing.
+
+    Raises ValidationError for bad input and ConflictError (code `conflict` or `capacity`).
+    """
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    check_times(values.start, values.end, now=now, errors=errors)
+    status = values.status or "scheduled"
+    if status not in ("draft", "scheduled"):
+        errors["status"] = _("A new meeting is either a draft or scheduled.")
+    if errors:
+        raise ValidationError(errors)
+    lock_bookings()
+    host = resolve_host(values.host)
+    endpoints = resolve_endpoints(values.endpoints or [], values.groups or [], host)
+    occurrences = occurrences_of(values, values.start, values.end)
+    if status == "scheduled":
+        refuse_if_taken(endpoints, occurrences, set())
+    series = MeetingSeries(rrule=values.recurrence, created_by_id=actor.id) if values.recurrence else None
+    if series:
+        db.session.add(series)
+    test_minutes = values.test_minutes if values.test_minutes is not None else current_app.config["TEST_MINUTES_BEFORE"]
+    meetings = []
+    for start, end in occurrences:
+        meeting = Meeting(
+            title=values.title, agenda=values.agenda or "", organizer=values.organizer or "",
+            chair=values.chair or "", host=host, start_at=start, end_at=end,
+            test_at=start - timedelta(minutes=test_minutes), status=status,
+            bridge_to_government=bool(values.bridge_to_government), series=series,
+            ics_uid=f"{uuid.uuid4()}@hoinghi.moj.gov.vn", created_by_id=actor.id,
+        )
+        db.session.add(meeting)
+        meetings.append(meeting)
+    db.session.flush()
+    rows = [row for meeting in meetings for row in _participant_rows(meeting, endpoints, values.attendees)]
+    db.session.execute(insert(Participant), rows)
+    _flush_or_conflict()
+    for meeting in meetings:
+        db.session.expire(meeting, ["participants"])
+    audit.record("meeting.create", actor=actor, target_type="meeting", target_id=meetings[0].id,
+                 summary=values.title, changes={"occurrences": len(meetings), "endpoints": len(endpoints),
+                                                "series": series.id if series else None})
+    if status == "scheduled":
+        for meeting in meetings:
+            queue_meeting_notifications(meeting, "created")
+    return meetings
+
+
+def _targets(meeting: Meeting, scope: str) -> list[Meeting]:
+    if scope == "following" and meeting.series_id:
+        return list(db.session.scalars(
+            select(Meeting).where(Meeting.series_id == meeting.series_id, Meeting.start_at >= meeting.start_at,
+                                  Meeting.status.in_(("draft", "scheduled")))
+            .order_by(Meeting.start_at)
+        ))
+    return [meeting]
+
+
+def _snapshot(meeting: Meeting) -> dict:
+    return {"title": meeting.title, "agenda": meeting.agenda, "organizer": meeting.organizer, "chair": meeting.chair,
+            "host": meeting.host.code, "start": meeting.start_at.isoformat(), "end": meeting.end_at.isoformat(),
+            "bridge_to_government": meeting.bridge_to_government, "status": meeting.status,
+            "endpoints": sorted(p.endpoint.code for p in meeting.participants)}
+
+
+def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scope: str = "this",
+                   now: datetime | None = None) -> list[Meeting]:
+    """Change a meeting (or it and the following ones of its series) under the same rules as booking.
+
+    A time change moves every targeted occurrence by the same amount. Raises ValidationError,
+    ConflictError.
+    """
+    now = now or utcnow()
+    if meeting.status not in ("draft", "scheduled"):
+        raise ConflictError(_("Only a draft or scheduled meeting can be changed."), code="not_editable")
+    lock_bookings()
+    targets = _targets(meeting, scope)
+    start = values.start or meeting.start_at
+    end = values.end or (meeting.end_at + (start - meeting.start_at) if values.start else meeting.end_at)
+    errors: dict[str, str] = {}
+    check_times(start, end, now=now, errors=errors, allow_past=values.start is None)
+    if values.status and values.status not in ("draft", "scheduled"):
+        errors["status"] = _("Use cancel to cancel; a meeting can be a draft or scheduled.")
+    if errors:
+        raise ValidationError(errors)
+    host = resolve_host(values.host) if values.host else meeting.host
+    endpoint_change = values.endpoints is not None or values.groups is not None or values.host is not None
+    if endpoint_change:
+        codes = values.endpoints if values.endpoints is not None else [p.endpoint.code for p in meeting.participants]
+        endpoints = resolve_endpoints(codes, values.groups or [], host)
+    else:
+        endpoints = [p.endpoint for p in meeting.participants]
+    shift, duration = start - meeting.start_at, end - start
+    occurrences = [(t.start_at + shift, t.start_at + shift + duration) for t in targets]
+    new_status = values.status or meeting.status
+    if new_status == "scheduled":
+        refuse_if_taken(endpoints, occurrences, {t.id for t in targets})
+    for target, (occurrence_start, occurrence_end) in zip(targets, occurrences):
+        _apply(target, values, host, endpoints, occurrence_start, occurrence_end, new_status, actor)
+    _flush_or_conflict()
+    return targets
+
+
+def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: list[Endpoint],
+           start: datetime, end: datetime, status: str, actor: User) -> None:
+    before = _snapshot(meeting)
+    for key in ("title", "agenda", "organizer", "chair", "bridge_to_government"):
+        if getattr(values, key) is not None:
+            setattr(meeting, key, getattr(values, key))
+    test_lead = meeting.start_at - meeting.test_at if meeting.test_at else None
+    if values.test_minutes is not None:
+        test_lead = timedelta(minutes=values.test_minutes)
+    meeting.host, meeting.start_at, meeting.end_at, meeting.status = host, start, end, status
+    meeting.test_at = start - test_lead if test_lead is not None else None
+    removed = _sync_participants(meeting, endpoints, values.attendees)
+    after = _snapshot(meeting)
+    changes = audit.diff(before, after)
+    if not changes and not values.attendees:
+        return
+    was_published = before["status"] == "scheduled"
+    if was_published:
+        meeting.sequence += 1
+    audit.record("meeting.update", actor=actor, target_type="meeting", target_id=meeting.id, changes=changes)
+    if status == "scheduled":
+        queue_meeting_notifications(meeting, "updated" if was_published else "created")
+        if was_published and removed:
+            queue_removal_notifications(meeting, removed)
+
+
+def _sync_participants(meeting: Meeting, endpoints: list[Endpoint], attendees: dict[str, int]) -> list[Endpoint]:
+    """Make the participants those endpoints; returns the endpoints taken off the meeting."""
+    busy_from, busy_until = busy_range(meeting.start_at, meeting.end_at, setup_buffer())
+    holds = meeting.status in HOLDING_STATUSES
+    wanted = {e.id: e for e in endpoints}
+    removed = []
+    for participant in list(meeting.participants):
+        if participant.endpoint_id not in wanted:
+            removed.append(participant.endpoint)
+            meeting.participants.remove(participant)
+            continue
+        participant.busy_from, participant.busy_until, participant.holds_slot = busy_from, busy_until, holds
+        participant.is_host = participant.endpoint_id == meeting.host.id
+        if participant.endpoint.code in attendees:
+            participant.expected_attendees = attendees[participant.endpoint.code]
+    present = {p.endpoint_id for p in meeting.participants}
+    for endpoint_id, endpoint in wanted.items():
+        if endpoint_id not in present:
+            meeting.participants.append(Participant(
+                endpoint=endpoint, is_host=endpoint_id == meeting.host.id, busy_from=busy_from,
+                busy_until=busy_until, holds_slot=holds,
+                expected_attendees=attendees.get(endpoint.code, default_attendees(endpoint))))
+    return removed
+
+
+def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: str = "this") -> list[Meeting]:
+    """Cancel a meeting (or it and the following ones of its series). The meetings stay, cancelled."""
+    if meeting.status not in ("draft", "scheduled", "in_progress"):
+        raise ConflictError(_("This meeting is already %(status)s.", status=meeting.status), code="not_cancellable")
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("At most %(n)d characters.", n=500)})
+    targets = _targets(meeting, scope)
+    now = utcnow()
+    for target in targets:
+        was_published = target.status != "draft"
+        target.status, target.cancelled_at, target.cancelled_by_id = "cancelled", now, actor.id
+        target.cancel_reason = reason.strip()
+        target.sequence += 1
+        db.session.execute(update(Participant).where(Participant.meeting_id == target.id).values(holds_slot=False))
+        audit.record("meeting.cancel", actor=actor, target_type="meeting", target_id=target.id, summary=reason)
+        if was_published:
+            queue_meeting_notifications(target, "cancelled")
+    db.session.flush()
+    return targets
+
+
+def set_status(meeting: Meeting, status: str, *, actor: User | None, now: datetime | None = None) -> Meeting:
+    """Move a meeting on: scheduled → in_progress → completed (by hand, or by the scheduler)."""
+    allowed = {"in_progress": ("scheduled",), "completed": ("scheduled", "in_progress")}
+    if status not in allowed:
+        raise ValidationError({"status": _("Unknown status change.")})
+    if meeting.status not in allowed[status]:
+        raise ConflictError(_("A %(current)s meeting cannot become %(new)s.", current=meeting.status, new=status),
+                            code="status")
+    now = now or utcnow()
+    if status == "completed" and meeting.start_at > now:
+        raise ConflictError(_("A meeting that has not started cannot be marked as held."), code="status")
+    before = meeting.status
+    meeting.status = status
+    audit.record("meeting.status", actor=actor, target_type="meeting", target_id=meeting.id,
+                 changes={"status": [before, status]})
+    return meeting
+
+
+def advance_statuses(now: datetime) -> int:
+    """The scheduler's sweep: start meetings whose time has come, complete those that ended."""
+    changed = 0
+    due_to_start = list(db.session.scalars(select(Meeting).where(
+        Meeting.status == "scheduled", Meeting.start_at <= now, Meeting.end_at > now)))
+    for meeting in due_to_start:
+        set_status(meeting, "in_progress", actor=None, now=now)
+        changed += 1
+    due_to_end = list(db.session.scalars(select(Meeting).where(
+        Meeting.status.in_(("scheduled", "in_progress")), Meeting.end_at <= now)))
+    for meeting in due_to_end:
+        set_status(meeting, "completed", actor=None, now=now)
+        changed += 1
+    db.session.flush()
+    return changed

@@ -1,0 +1,149 @@
+"""Turning what a form or an API client sent into clean meeting values, or field messages."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+from meetings.errors import ValidationError
+
+MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TITLE_MAX = 300
+TEXT_LIMITS = {"organizer": 200, "chair": 200, "agenda": 10000, "cancel_reason": 500}
+
+
+@dataclass
+class MeetingValues:
+    """What a booking asks for; `None` means "not given" (for a change, keep the current value)."""
+
+    title: str | None = None
+    agenda: str | None = None
+    organizer: str | None = None
+    chair: str | None = None
+    host: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    test_minutes: int | None = None
+    endpoints: list[str] | None = None
+    groups: list[str] | None = None
+    attendees: dict[str, int] = field(default_factory=dict)
+    bridge_to_government: bool | None = None
+    recurrence: str | None = None
+    status: str | None = None
+
+
+def parse_datetime(value: Any) -> datetime:
+    """ISO 8601; a time without an offset is Hà Nội time. Returns an aware UTC datetime."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        parsed = datetime.fromisoformat(value.strip())
+    else:
+        raise ValueError("not a time")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=MINISTRY_ZONE)
+    return parsed.astimezone(timezone.utc)
+
+
+def _text(data: dict, key: str, errors: dict, limit: int) -> str | None:
+    if key not in data or data[key] is None:
+        return None
+    if not isinstance(data[key], str):
+        errors[key] = _("Must be text.")
+        return None
+    value = data[key].strip()
+    if len(value) > limit:
+        errors[key] = _("At most %(n)d characters.", n=limit)
+    return value
+
+
+def _codes(data: dict, key: str, errors: dict) -> list[str] | None:
+    if key not in data or data[key] is None:
+        return None
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors[key] = _("Must be a list of codes.")
+        return None
+    return [item.strip() for item in value if item.strip()]
+
+
+def _attendees(data: dict, errors: dict) -> dict[str, int]:
+    raw = data.get("attendees") or {}
+    if isinstance(raw, list):  # [{"endpoint": code, "expected_attendees": n}] as in the meeting shape
+        raw = {item.get("endpoint"): item.get("expected_attendees") for item in raw if isinstance(item, dict)}
+    if not isinstance(raw, dict):
+        errors["attendees"] = _("Give expected attendees as {code: number}.")
+        return {}
+    cleaned: dict[str, int] = {}
+    for code, count in raw.items():
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10000:
+            errors[f"attendees.{code}"] = _("Expected attendees must be a whole number from 0 to 10000.")
+        else:
+            cleaned[str(code)] = count
+    return cleaned
+
+
+def _times(data: dict, errors: dict) -> tuple[datetime | None, datetime | None]:
+    parsed: dict[str, datetime | None] = {"start": None, "end": None}
+    for key in ("start", "end"):
+        if data.get(key) is None:
+            continue
+        try:
+            parsed[key] = parse_datetime(data[key])
+        except (ValueError, TypeError):
+            errors[key] = _("Give a date and time such as 2026-12-01T08:00:00+07:00.")
+    return parsed["start"], parsed["end"]
+
+
+def values_from_json(data: dict, *, creating: bool) -> MeetingValues:
+    """Check the types and formats of a JSON body; rules that need the database come later."""
+    errors: dict[str, str] = {}
+    values = MeetingValues(
+        title=_text(data, "title", errors, TITLE_MAX),
+        agenda=_text(data, "agenda", errors, TEXT_LIMITS["agenda"]),
+        organizer=_text(data, "organizer", errors, TEXT_LIMITS["organizer"]),
+        chair=_text(data, "chair", errors, TEXT_LIMITS["chair"]),
+        host=_text(data, "host", errors, 64),
+        endpoints=_codes(data, "endpoints", errors),
+        groups=_codes(data, "groups", errors),
+        attendees=_attendees(data, errors),
+        recurrence=_text(data, "recurrence", errors, 500) or None,
+        status=_text(data, "status", errors, 20),
+    )
+    values.start, values.end = _times(data, errors)
+    if "bridge_to_government" in data:
+        if not isinstance(data["bridge_to_government"], bool):
+            errors["bridge_to_government"] = _("Must be true or false.")
+        else:
+            values.bridge_to_government = data["bridge_to_government"]
+    if "test_minutes_before" in data:
+        minutes = data["test_minutes_before"]
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
+            errors["test_minutes_before"] = _("Give minutes from 0 to 1440.")
+        else:
+            values.test_minutes = minutes
+    if creating:
+        _require_for_creation(values, errors)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _require_for_creation(values: MeetingValues, errors: dict) -> None:
+    if not values.title and "title" not in errors:
+        errors["title"] = _("The title is required.")
+    for key in ("start", "end"):
+        if getattr(values, key) is None and key not in errors:
+            errors[key] = _("Required.")
+
+
+def check_times(start: datetime, end: datetime, *, now: datetime, errors: dict, allow_past: bool = False) -> None:
+    if end <= start:
+        errors["end"] = _("The end must be after the start.")
+    elif end - start > timedelta(days=7):
+        errors["end"] = _("A meeting lasts at most 7 days.")
+    if not allow_past and start < now:
+        errors["start"] = _("The start is in the past.")

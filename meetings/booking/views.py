@@ -1,0 +1,251 @@
+"""Pages for meetings: list, calendar, booking form, meeting page, cancellation."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetings.auth.access import authenticated, roles
+from meetings.auth.forms import ConfirmForm
+from meetings.auth.roles import ADMIN, BOOKER
+from meetings.booking import calendar as cal
+from meetings.booking import queries, services
+from meetings.booking.forms import CancelForm, MeetingForm
+from meetings.booking.models import STATUSES, Meeting
+from meetings.booking.validation import MINISTRY_ZONE, MeetingValues
+from meetings.core.formatting import to_local
+from meetings.endpoints.services import EndpointFilter, groups_with_members, search_endpoints
+from meetings.errors import ConflictError, ValidationError
+from meetings.extensions import db
+
+bp = Blueprint("booking", __name__)
+
+FIELD_FOR = {"start": "start_time", "end": "end_time", "title": "title", "organizer": "organizer", "chair": "chair",
+             "agenda": "agenda", "host": "host", "recurrence": "repeat", "test_minutes_before": "test_minutes_before"}
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/meetings")
+@authenticated
+def index():
+    start, end = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
+    if start is None and end is None and not request.args.get("all"):
+        start = to_local(datetime.now(MINISTRY_ZONE)).date()
+    criteria = queries.MeetingFilter(
+        start=datetime.combine(start, time.min, MINISTRY_ZONE) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time.min, MINISTRY_ZONE) if end else None,
+        endpoint=request.args.get("endpoint", ""), status=request.args.get("status", "") if request.args.get("status") in STATUSES else "",
+        organizer=request.args.get("organizer", "").strip(), query=request.args.get("q", "").strip())
+    try:
+        meetings = queries.list_meetings(criteria, current_user, limit=500)
+    except ValidationError as error:
+        flash(" ".join(error.fields.values()), "warning")
+        meetings = []
+    counts = queries.participant_counts([m.id for m in meetings])
+    return render_template("booking/index.html", meetings=meetings, counts=counts, statuses=STATUSES,
+                           endpoints=search_endpoints(EndpointFilter(active=None)), organizers=queries.organizers(),
+                           args=request.args, start=start, end=end)
+
+
+@bp.get("/meetings/calendar")
+@authenticated
+def calendar():
+    view = request.args.get("view", "week") if request.args.get("view") in ("week", "month") else "week"
+    anchor = _parse_day(request.args.get("date")) or datetime.now(MINISTRY_ZONE).date()
+    period = cal.week(anchor) if view == "week" else cal.month(anchor)
+    criteria = queries.MeetingFilter(start=period.start_at, end=period.end_at, endpoint=request.args.get("code", ""))
+    meetings = queries.list_meetings(criteria, current_user)
+    return render_template("booking/calendar.html", view=view, period=period,
+                           days=cal.place(period, meetings), today=datetime.now(MINISTRY_ZONE).date(),
+                           endpoint=request.args.get("code", ""))
+
+
+def _picker_context(form: MeetingForm, *, selected: set[str], attendees: dict[str, int]) -> dict:
+    endpoints = search_endpoints(EndpointFilter())
+    form.host.choices = [(e.code, e.name) for e in endpoints]
+    return {
+        "form": form, "endpoints": endpoints, "groups": groups_with_members(), "selected": selected,
+        "attendees": attendees, "defaults": {e.code: services.default_attendees(e) for e in endpoints},
+        "organizers": queries.organizers(),
+    }
+
+
+def _values_from_form(form: MeetingForm) -> MeetingValues:
+    errors: dict[str, str] = {}
+    start = end = None
+    if form.start_date.data and form.start_time.data:
+        start = datetime.combine(form.start_date.data, form.start_time.data, MINISTRY_ZONE)
+        end_day = form.end_date.data or form.start_date.data
+        if form.end_time.data:
+            end = datetime.combine(end_day, form.end_time.data, MINISTRY_ZONE)
+    attendees: dict[str, int] = {}
+    for key, value in request.form.items():
+        if key.startswith("attendees-") and value.strip():
+            code = key.removeprefix("attendees-")
+            if not value.strip().isdigit() or int(value) > 10000:
+                errors["endpoints"] = _("Expected attendees must be a whole number from 0 to 10000.")
+            else:
+                attendees[code] = int(value)
+    recurrence = None
+    if form.repeat.data:
+        if form.repeat_count.data:
+            recurrence = f"FREQ={form.repeat.data};COUNT={form.repeat_count.data}"
+        elif form.repeat_until.data:
+            recurrence = f"FREQ={form.repeat.data};UNTIL={form.repeat_until.data:%Y%m%d}"
+        else:
+            errors["recurrence"] = _("Say how many meetings, or until which date.")
+    if errors:
+        raise ValidationError(errors)
+    selected = request.form.getlist("endpoints")
+    return MeetingValues(
+        title=form.title.data.strip(), agenda=(form.agenda.data or "").strip(), organizer=(form.organizer.data or "").strip(),
+        chair=(form.chair.data or "").strip(), host=form.host.data, start=start, end=end,
+        test_minutes=form.test_minutes_before.data if form.test_minutes_before.data is not None else None,
+        endpoints=selected, attendees={code: n for code, n in attendees.items() if code in selected},
+        bridge_to_government=form.bridge_to_government.data, recurrence=recurrence,
+        status="draft" if request.form.get("action") == "draft" else "scheduled",
+    )
+
+
+def _show_errors(form: MeetingForm, error: ValidationError) -> dict[str, str]:
+    """Put field messages on their fields; return those that belong to no field (participants)."""
+    others = {}
+    for key, message in error.fields.items():
+        name = FIELD_FOR.get(key)
+        if name and name in form._fields:
+            form[name].errors = list(form[name].errors) + [message]
+        else:
+            others[key] = message
+    return others
+
+
+def _render_form(form, meeting, *, status=200, conflicts=None, conflict_code=None, other_errors=None):
+    selected = set(request.form.getlist("endpoints")) if request.method == "POST" else (
+        {p.endpoint.code for p in meeting.participants} if meeting else set())
+    attendees = ({k.removeprefix("attendees-"): v for k, v in request.form.items() if k.startswith("attendees-")}
+                 if request.method == "POST" else
+                 ({p.endpoint.code: p.expected_attendees for p in meeting.participants} if meeting else {}))
+    context = _picker_context(form, selected=selected, attendees=attendees)
+    return render_template("booking/form.html", meeting=meeting, conflicts=conflicts or [],
+                           conflict_code=conflict_code, other_errors=other_errors or {}, **context), status
+
+
+def _submit(form: MeetingForm, meeting: Meeting | None):
+    try:
+        values = _values_from_form(form)
+        if meeting is None:
+            meetings = services.book_meeting(values, actor=current_user)
+        else:
+            values.recurrence = None
+            meetings = services.change_meeting(meeting, values, actor=current_user, scope=form.scope.data or "this")
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_form(form, meeting, status=422, other_errors=_show_errors(form, error))
+    except ConflictError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _render_form(form, meeting, status=409, conflicts=error.extra.get("conflicts", []),
+                            conflict_code=error.code)
+    db.session.commit()
+    if meeting is None:
+        flash(ngettext_meetings(len(meetings)), "success")
+    else:
+        flash(_("Changes saved; participants will be told."), "success")
+    return redirect(url_for("booking.show", meeting_id=meetings[0].id))
+
+
+def ngettext_meetings(count: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("Meeting booked; invitations are on their way.",
+                    "%(num)d meetings booked; invitations are on their way.", count)
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@roles(ADMIN, BOOKER)
+def new():
+    form = MeetingForm()
+    if request.method == "GET":
+        day = _parse_day(request.args.get("date")) or (datetime.now(MINISTRY_ZONE) + timedelta(days=1)).date()
+        form.start_date.data, form.start_time.data, form.end_time.data = day, time(8, 0), time(11, 30)
+        form.host.data = "moj-hq"
+        form.test_minutes_before.data = 60
+    if form.validate_on_submit():
+        return _submit(form, None)
+    return _render_form(form, None, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@roles(ADMIN, BOOKER)
+def edit(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    if meeting.status not in ("draft", "scheduled"):
+        flash(_("Only a draft or scheduled meeting can be changed."), "warning")
+        return redirect(url_for("booking.show", meeting_id=meeting.id))
+    form = MeetingForm(obj=meeting) if request.method == "GET" else MeetingForm()
+    if request.method == "GET":
+        start, end = to_local(meeting.start_at), to_local(meeting.end_at)
+        form.start_date.data, form.start_time.data = start.date(), start.time()
+        form.end_date.data, form.end_time.data = end.date(), end.time()
+        form.host.data = meeting.host.code
+        form.test_minutes_before.data = int((meeting.start_at - meeting.test_at).total_seconds() // 60) if meeting.test_at else 60
+    if form.validate_on_submit():
+        return _submit(form, meeting)
+    return _render_form(form, meeting, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@authenticated
+def show(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    queries.ensure_can_view(meeting, current_user)
+    occurrences = sorted(meeting.series.meetings, key=lambda m: m.start_at) if meeting.series_id else []
+    by_region: dict[str, list] = {}
+    for participant in meeting.participants:
+        by_region.setdefault(participant.endpoint.region, []).append(participant)
+    return render_template("booking/show.html", meeting=meeting, occurrences=occurrences, by_region=by_region,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@roles(ADMIN, BOOKER)
+def cancel(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancelled = services.cancel_meeting(meeting, actor=current_user, reason=form.reason.data or "",
+                                                scope=form.scope.data or "this")
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("%(num)d meeting(s) cancelled; participants will be told.", num=len(cancelled)), "success")
+            return redirect(url_for("booking.show", meeting_id=meeting.id))
+    return render_template("booking/cancel.html", meeting=meeting, form=form)
+
+
+@bp.post("/meetings/<int:meeting_id>/status")
+@roles(ADMIN, BOOKER)
+def change_status(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_status(meeting, request.form.get("status", ""), actor=current_user)
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Status updated."), "success")
+    return redirect(url_for("booking.show", meeting_id=meeting.id))
