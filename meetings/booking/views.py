@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from meetings.auth.access import authenticated, roles
@@ -155,18 +156,14 @@ def _submit(form: MeetingForm, meeting: Meeting | None):
         return _render_form(form, meeting, status=409, conflicts=error.extra.get("conflicts", []),
                             conflict_code=error.code)
     db.session.commit()
-    if meeting is None:
-        flash(ngettext_meetings(len(meetings)), "success")
+    if meetings[0].status == "draft":
+        flash(_("Draft saved. It holds no endpoint and sends nothing until it is booked."), "info")
+    elif meeting is None:
+        flash(ngettext("Meeting booked; invitations are on their way.",
+                       "%(num)d meetings booked; invitations are on their way.", len(meetings)), "success")
     else:
         flash(_("Changes saved; participants will be told."), "success")
     return redirect(url_for("booking.show", meeting_id=meetings[0].id))
-
-
-def ngettext_meetings(count: int) -> str:
-    from flask_babel import ngettext
-
-    return ngettext("Meeting booked; invitations are on their way.",
-                    "%(num)d meetings booked; invitations are on their way.", count)
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
