@@ -1,0 +1,65 @@
+"""Attendance of each endpoint in a meeting, and call-detail-record imports waiting for confirmation."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetings.booking.models import Participant
+from meetings.database import UTCDateTime, utcnow
+from meetings.extensions import db
+
+STATUSES = ("present", "absent", "partial")
+SOURCES = ("manual", "cdr")
+IMPORT_STATES = ("pending", "confirmed", "discarded")
+
+
+class AttendanceRecord(db.Model):
+    """The details behind Participant.attendance (which keeps the current status for the meeting JSON)."""
+
+    __tablename__ = "attendance_records"
+    __table_args__ = (
+        CheckConstraint("status IN ('present', 'absent', 'partial')", name="status_known"),
+        CheckConstraint("source IN ('manual', 'cdr')", name="source_known"),
+        CheckConstraint("attendees IS NULL OR attendees >= 0", name="attendees_not_negative"),
+        CheckConstraint("connected_seconds IS NULL OR connected_seconds >= 0", name="seconds_not_negative"),
+        CheckConstraint("disconnected_at IS NULL OR connected_at IS NULL OR disconnected_at > connected_at",
+                        name="disconnects_after_connecting"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(10))
+    attendees: Mapped[Optional[int]] = mapped_column()
+    connected_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    disconnected_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    connected_seconds: Mapped[Optional[int]] = mapped_column()
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    cdr_import_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cdr_imports.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    participant: Mapped[Participant] = relationship()
+    cdr_import: Mapped[Optional["CdrImport"]] = relationship()
+    recorded_by = relationship("User", lazy="joined")
+
+
+class CdrImport(db.Model):
+    """An uploaded call-detail-record file, parsed and matched; nothing is recorded until it is confirmed."""
+
+    __tablename__ = "cdr_imports"
+    __table_args__ = (CheckConstraint("state IN ('pending', 'confirmed', 'discarded')", name="state_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
