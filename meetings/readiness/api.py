@@ -1,0 +1,79 @@
+"""JSON routes for readiness: read a meeting's board (with conditional requests), answer, record a test."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetings.api.blueprint import bp, json_body
+from meetings.auth.access import authenticated, roles
+from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
+from meetings.booking.models import Meeting
+from meetings.database import utcnow
+from meetings.errors import ValidationError
+from meetings.extensions import db
+from meetings.readiness import queries, rules, services
+from meetings.readiness.serializers import item_json, readiness_json
+
+HISTORY_MAX = 200
+
+
+def _history_limit() -> int:
+    value = request.args.get("history", "0")
+    if not value.isdigit() or int(value) > HISTORY_MAX:
+        raise ValidationError({"history": _("A number of changes from 0 to %(n)d.", n=HISTORY_MAX)})
+    return int(value)
+
+
+@bp.get("/meetings/<int:meeting_id>/readiness")
+@authenticated
+def get_readiness(meeting_id: int):
+    """Every invited endpoint's state with counts; answers 304 to If-None-Match when nothing changed."""
+    meeting = services.get_meeting(meeting_id)
+    services.ensure_can_read(meeting, current_user)
+    history_limit = _history_limit()
+    now = utcnow()
+    # The version is read before the data: a change committed in between shows at the next poll.
+    etag = f"{queries.board_version(meeting, now)}-{history_limit}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    items = queries.board_items(meeting)
+    history = queries.history(meeting.id, limit=history_limit) if history_limit else None
+    response = jsonify(readiness_json(meeting, items, version=etag, history=history,
+                                      is_open=rules.is_open(meeting.status, meeting.start_at, now),
+                                      test_open=queries.technical_slot_open(meeting, now)))
+    response.set_etag(etag)
+    return response
+
+
+def _one_item(meeting: Meeting, code: str):
+    [item] = queries.board_items(meeting, endpoint_code=code)
+    return jsonify(item_json(item))
+
+
+@bp.put("/meetings/<int:meeting_id>/readiness/<code>")
+@roles(ADMIN, BOOKER, OPERATOR)
+def put_readiness(meeting_id: int, code: str):
+    meeting = services.get_meeting(meeting_id)
+    services.ensure_can_answer(meeting, code, current_user)
+    body = json_body()
+    participant = services.get_participant(meeting, code)
+    services.set_readiness(meeting, participant, body.get("status"), body.get("note"), actor=current_user,
+                           channel="api")
+    db.session.commit()
+    return _one_item(meeting, code)
+
+
+@bp.put("/meetings/<int:meeting_id>/readiness/<code>/test")
+@roles(ADMIN, BOOKER, OPERATOR)
+def put_readiness_test(meeting_id: int, code: str):
+    meeting = services.get_meeting(meeting_id)
+    services.ensure_can_record_tests(meeting, current_user)
+    body = json_body()
+    participant = services.get_participant(meeting, code)
+    services.record_test(meeting, participant, body.get("result"), body.get("note"), actor=current_user,
+                         channel="api")
+    db.session.commit()
+    return _one_item(meeting, code)

@@ -1,0 +1,163 @@
+"""Automatic probes: the addresses administrators give endpoints, and the sweep that checks them before meetings."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, select, update
+
+from meetings.auth import audit
+from meetings.auth.models import User
+from meetings.booking.models import Meeting, Participant
+from meetings.endpoints.models import Endpoint
+from meetings.errors import ValidationError
+from meetings.extensions import db
+from meetings.readiness import probes
+from meetings.readiness.models import EndpointProbe, ProbeResult, insert_or_skip
+
+log = logging.getLogger(__name__)
+
+MAX_PARALLEL_CHECKS = 16
+ADDRESS_MAX = 300
+
+
+def address_message(reason: str) -> str:
+    messages = {
+        "empty": _("Give an address."),
+        "scheme": _("Use host:port, a SIP or H.323 dial string, or an http(s):// status URL."),
+        "host": _("The host name is missing or not valid."),
+        "port": _("Give a port number from 1 to 65535, e.g. 10.0.0.5:5060."),
+    }
+    return messages[reason]
+
+
+def probe_addresses() -> dict[int, EndpointProbe]:
+    return {probe.endpoint_id: probe for probe in db.session.scalars(select(EndpointProbe))}
+
+
+def set_probe_addresses(addresses: dict[str, str], *, actor: User) -> int:
+    """Set (or with an empty value, remove) endpoints' probe addresses, all or nothing; returns how many changed.
+
+    `addresses` maps endpoint codes to what was typed. Raises ValidationError keyed by endpoint code.
+    """
+    endpoints = {e.code: e for e in db.session.scalars(select(Endpoint).where(Endpoint.code.in_(addresses)))}
+    errors: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
+    for code, address in addresses.items():
+        address = (address or "").strip()
+        if code not in endpoints:
+            errors[code] = _("Unknown endpoint code.")
+        elif len(address) > ADDRESS_MAX:
+            errors[code] = _("At most %(n)d characters.", n=ADDRESS_MAX)
+        elif address:
+            try:
+                probes.parse_address(address)
+            except probes.ProbeAddressError as error:
+                errors[code] = address_message(error.reason)
+        cleaned[code] = address
+    if errors:
+        raise ValidationError(errors)
+    current = probe_addresses()
+    changed = 0
+    for code, address in cleaned.items():
+        endpoint = endpoints[code]
+        existing = current.get(endpoint.id)
+        before = existing.address if existing else ""
+        if before == address:
+            continue
+        if not address:
+            db.session.delete(existing)
+        elif existing is None:
+            db.session.add(EndpointProbe(endpoint_id=endpoint.id, address=address, updated_by_id=actor.id))
+        else:
+            existing.address, existing.updated_by_id = address, actor.id
+        audit.record("readiness.probe_address", actor=actor, target_type="endpoint", target_id=code,
+                     changes={"probe_address": [before, address]})
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def check_now(address: str) -> probes.ProbeOutcome:
+    """Try an address once, now (the administrator's "check" button); raises ValidationError if unusable."""
+    try:
+        target = probes.parse_address(address)
+    except probes.ProbeAddressError as error:
+        raise ValidationError({"address": address_message(error.reason)}) from error
+    return probes.check(target, current_app.config["READINESS_PROBE_TIMEOUT"])
+
+
+@dataclass(frozen=True)
+class Claimed:
+    meeting_id: int
+    endpoint_id: int
+    address: str
+
+
+def probe_due_endpoints(now: datetime) -> int:
+    """Check the endpoints of meetings starting within READINESS_PROBE_LEAD_MINUTES; returns how many.
+
+    Each (meeting, endpoint) is claimed by moving its next check forward, and the claims are committed
+    before the network checks, so that no database lock is held while waiting on sockets and a second
+    scheduler skips what this one took.
+    """
+    config = current_app.config
+    interval = timedelta(minutes=config["READINESS_PROBE_INTERVAL_MINUTES"])
+    claimed = [target for target in _due(now, config["READINESS_PROBE_LEAD_MINUTES"])
+               if _claim(target, now, interval)]
+    db.session.commit()
+    if not claimed:
+        return 0
+    timeout = config["READINESS_PROBE_TIMEOUT"]
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(claimed))) as pool:
+        outcomes = list(pool.map(lambda target: _check(target.address, timeout), claimed))
+    for target, outcome in zip(claimed, outcomes):
+        db.session.execute(
+            update(ProbeResult).where(ProbeResult.meeting_id == target.meeting_id,
+                                      ProbeResult.endpoint_id == target.endpoint_id)
+            .values(state="ok" if outcome.ok else "failed", detail=outcome.detail, latency_ms=outcome.latency_ms,
+                    checked_at=now, address=target.address).execution_options(synchronize_session=False))
+    failed = sum(not outcome.ok for outcome in outcomes)
+    if failed:
+        log.warning("probes: %d of %d endpoint checks failed", failed, len(claimed))
+    return len(claimed)
+
+
+def _check(address: str, timeout: float) -> probes.ProbeOutcome:
+    try:
+        target = probes.parse_address(address)
+    except probes.ProbeAddressError as error:
+        return probes.ProbeOutcome(False, f"address not usable: {error.reason}")
+    return probes.check(target, timeout)
+
+
+def _due(now: datetime, lead_minutes: int) -> list[Claimed]:
+    rows = db.session.execute(
+        select(Participant.meeting_id, Participant.endpoint_id, EndpointProbe.address)
+        .join(Meeting, Meeting.id == Participant.meeting_id)
+        .join(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
+        .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == Participant.meeting_id,
+                                     ProbeResult.endpoint_id == Participant.endpoint_id))
+        .where(Meeting.status == "scheduled", Meeting.start_at > now,
+               Meeting.start_at <= now + timedelta(minutes=lead_minutes),
+               (ProbeResult.id.is_(None)) | (ProbeResult.next_check_at <= now))
+        .order_by(Meeting.start_at, Participant.id))
+    return [Claimed(*row) for row in rows]
+
+
+def _claim(target: Claimed, now: datetime, interval: timedelta) -> bool:
+    """Exactly one concurrent caller gets True for a (meeting, endpoint) that is due."""
+    inserted = db.session.execute(
+        insert_or_skip(ProbeResult).values(meeting_id=target.meeting_id, endpoint_id=target.endpoint_id,
+                                           address=target.address, detail="", next_check_at=now + interval)
+        .returning(ProbeResult.id)).scalar()
+    if inserted is not None:
+        return True
+    return db.session.execute(
+        update(ProbeResult).where(ProbeResult.meeting_id == target.meeting_id,
+                                  ProbeResult.endpoint_id == target.endpoint_id, ProbeResult.next_check_at <= now)
+        .values(next_check_at=now + interval).execution_options(synchronize_session=False)).rowcount == 1

@@ -1,0 +1,276 @@
+"""Reading readiness: a meeting's board in a fixed number of statements, its version for conditional
+requests, the history of changes, an operator's agenda and the meeting office's overview."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import RowMapping, and_, func, select
+from sqlalchemy.orm import joinedload
+
+from meetings.auth.models import User
+from meetings.booking.models import Meeting, Participant
+from meetings.endpoints.models import Endpoint
+from meetings.endpoints.services import fold
+from meetings.extensions import db
+from meetings.readiness import rules
+from meetings.readiness.models import (
+    STATUSES,
+    TEST_RESULTS,
+    EndpointProbe,
+    ProbeResult,
+    ReadinessChange,
+    ReadinessReminder,
+    TechnicalTest,
+)
+
+REGION_ORDER = {"north": 0, "central": 1, "south": 2}
+ACTIVE_STATUSES = ("scheduled", "in_progress")
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    """One invited endpoint as the board shows it: the answer, the technical test, the probe, the reminders."""
+
+    endpoint: str
+    name: str
+    province: str
+    region: str
+    latitude: float | None
+    longitude: float | None
+    is_host: bool
+    contact_name: str
+    contact_phone: str
+    status: str
+    note: str
+    updated_at: datetime | None
+    updated_by: str | None
+    updated_via: str | None
+    on_behalf: bool
+    test_result: str | None
+    test_note: str
+    test_at: datetime | None
+    test_by: str
+    probe_address: str | None
+    probe_state: str | None
+    probe_detail: str
+    probe_latency_ms: int | None
+    probe_checked_at: datetime | None
+    reminded_at: datetime | None
+
+
+def technical_slot_of(meeting: Meeting) -> rules.TechnicalSlot:
+    config = current_app.config
+    return rules.technical_slot(meeting.start_at, meeting.end_at, meeting.test_at,
+                                default_lead=timedelta(minutes=config["TEST_MINUTES_BEFORE"]),
+                                early=timedelta(minutes=config["READINESS_TEST_EARLY_MINUTES"]))
+
+
+def technical_slot_open(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status in rules.TEST_STATUSES and technical_slot_of(meeting).contains(now)
+
+
+def board_version(meeting: Meeting, now: datetime) -> str:
+    """A short tag that changes whenever anything the board shows changes; one statement.
+
+    Computed from the database (never from a process's memory), so that every worker agrees.
+    """
+    def latest(column, *where):
+        return select(column).where(*where).scalar_subquery()
+
+    of_meeting = meeting.id
+    row = db.session.execute(select(
+        latest(func.count(Participant.id), Participant.meeting_id == of_meeting),
+        latest(func.max(Participant.id), Participant.meeting_id == of_meeting),
+        latest(func.max(Participant.readiness_updated_at), Participant.meeting_id == of_meeting),
+        latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
+        latest(func.max(ProbeResult.checked_at), ProbeResult.meeting_id == of_meeting),
+        latest(func.max(ReadinessReminder.sent_at), ReadinessReminder.meeting_id == of_meeting),
+        latest(func.max(EndpointProbe.updated_at)),
+        latest(func.count(EndpointProbe.endpoint_id)),
+    )).one()
+    state = (tuple(row), meeting.updated_at, meeting.status, meeting.sequence,
+             rules.is_open(meeting.status, meeting.start_at, now), technical_slot_open(meeting, now))
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
+
+
+def board_items(meeting: Meeting, *, endpoint_code: str | None = None) -> list[BoardItem]:
+    """Every invited endpoint (or one) with its answer, test, probe and last reminder: one statement, any size.
+
+    Plain columns rather than ORM objects: a board of 1,000 endpoints would otherwise spend most of its
+    time building five objects per row.
+    """
+    of_meeting = meeting.id
+    last_answer = (select(ReadinessChange.endpoint_id, func.max(ReadinessChange.id).label("change_id"))
+                   .where(ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer")
+                   .group_by(ReadinessChange.endpoint_id).subquery())
+    last_reminder = (select(ReadinessReminder.endpoint_id, func.max(ReadinessReminder.sent_at).label("sent_at"))
+                     .where(ReadinessReminder.meeting_id == of_meeting)
+                     .group_by(ReadinessReminder.endpoint_id).subquery())
+    statement = (
+        select(Endpoint.code.label("endpoint"), Endpoint.name, Endpoint.province, Endpoint.region, Endpoint.latitude,
+               Endpoint.longitude, Participant.is_host, Endpoint.contact_name, Endpoint.contact_phone,
+               Participant.readiness.label("status"), Participant.readiness_note.label("note"),
+               Participant.readiness_updated_at.label("updated_at"), ReadinessChange.actor_name.label("updated_by"),
+               ReadinessChange.channel.label("updated_via"), ReadinessChange.on_behalf,
+               TechnicalTest.result.label("test_result"), TechnicalTest.note.label("test_note"),
+               TechnicalTest.recorded_at.label("test_at"), TechnicalTest.recorded_by_name.label("test_by"),
+               EndpointProbe.address.label("probe_address"), ProbeResult.state.label("probe_state"),
+               ProbeResult.detail.label("probe_detail"), ProbeResult.latency_ms.label("probe_latency_ms"),
+               ProbeResult.checked_at.label("probe_checked_at"), last_reminder.c.sent_at.label("reminded_at"))
+        .select_from(Participant)
+        .join(Endpoint, Participant.endpoint_id == Endpoint.id)
+        .outerjoin(last_answer, last_answer.c.endpoint_id == Participant.endpoint_id)
+        .outerjoin(ReadinessChange, ReadinessChange.id == last_answer.c.change_id)
+        .outerjoin(TechnicalTest, and_(TechnicalTest.meeting_id == of_meeting,
+                                       TechnicalTest.endpoint_id == Participant.endpoint_id))
+        .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == of_meeting,
+                                     ProbeResult.endpoint_id == Participant.endpoint_id))
+        .outerjoin(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
+        .outerjoin(last_reminder, last_reminder.c.endpoint_id == Participant.endpoint_id)
+        .where(Participant.meeting_id == of_meeting)
+    )
+    if endpoint_code is not None:
+        statement = statement.where(Endpoint.code == endpoint_code)
+    items = [_item(row._mapping) for row in db.session.execute(statement)]
+    items.sort(key=lambda item: (not item.is_host, REGION_ORDER.get(item.region, 3), fold(item.province),
+                                 fold(item.name)))
+    return items
+
+
+def _item(row: RowMapping) -> BoardItem:
+    values = dict(row)
+    values["updated_by"] = values["updated_by"] or None  # "" for an answer by the e-mail link
+    values["on_behalf"] = bool(values["on_behalf"])
+    values["test_note"] = values["test_note"] or ""
+    values["test_by"] = values["test_by"] or ""
+    values["probe_detail"] = values["probe_detail"] or ""
+    return BoardItem(**values)
+
+
+def counts(items: list[BoardItem]) -> dict[str, int]:
+    tally = Counter(item.status for item in items)
+    return {status: tally.get(status, 0) for status in STATUSES}
+
+
+def test_counts(items: list[BoardItem]) -> dict[str, int]:
+    tally = Counter(item.test_result or "untested" for item in items)
+    return {key: tally.get(key, 0) for key in (*TEST_RESULTS, "untested")}
+
+
+def probe_counts(items: list[BoardItem]) -> dict[str, int]:
+    tally = Counter(item.probe_state or "unchecked" for item in items if item.probe_address)
+    return {key: tally.get(key, 0) for key in ("ok", "failed", "unchecked")}
+
+
+def by_region(items: list[BoardItem]) -> list[tuple[str, list[BoardItem]]]:
+    groups: dict[str, list[BoardItem]] = {}
+    for item in items:
+        groups.setdefault(item.region, []).append(item)
+    return sorted(groups.items(), key=lambda pair: REGION_ORDER.get(pair[0], 3))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    change: ReadinessChange
+    endpoint: str
+    name: str
+
+
+def history(meeting_id: int, *, limit: int | None = None, offset: int = 0,
+            endpoint_id: int | None = None) -> list[HistoryEntry]:
+    """Changes of answers and test results, newest first; one statement."""
+    statement = (select(ReadinessChange, Endpoint.code, Endpoint.name)
+                 .join(Endpoint, ReadinessChange.endpoint_id == Endpoint.id)
+                 .where(ReadinessChange.meeting_id == meeting_id)
+                 .order_by(ReadinessChange.id.desc()).offset(offset))
+    if endpoint_id is not None:
+        statement = statement.where(ReadinessChange.endpoint_id == endpoint_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [HistoryEntry(change, code, name) for change, code, name in db.session.execute(statement)]
+
+
+def history_count(meeting_id: int) -> int:
+    return db.session.scalar(select(func.count(ReadinessChange.id)).where(ReadinessChange.meeting_id == meeting_id))
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """A meeting an operator's endpoint is invited to, with what it answered and how it got there."""
+
+    meeting: Meeting
+    participant: Participant
+    changes: list[ReadinessChange]
+    test: TechnicalTest | None
+    is_open: bool
+
+    @property
+    def to_answer(self) -> bool:
+        return self.is_open and self.participant.readiness == "pending"
+
+
+def operator_agenda(user: User, now: datetime, *, limit: int = 100) -> list[AgendaEntry]:
+    """The coming meetings of the operator's endpoint, soonest first; three statements."""
+    rows = db.session.execute(
+        select(Meeting, Participant).join(Participant, Participant.meeting_id == Meeting.id)
+        .where(Participant.endpoint_id == user.endpoint_id, Meeting.status.in_(ACTIVE_STATUSES), Meeting.end_at > now)
+        .order_by(Meeting.start_at, Meeting.id).options(joinedload(Meeting.host)).limit(limit)
+    ).all()
+    meeting_ids = [meeting.id for meeting, _ in rows]
+    changes: dict[int, list[ReadinessChange]] = {}
+    tests: dict[int, TechnicalTest] = {}
+    if meeting_ids:
+        for change in db.session.scalars(select(ReadinessChange).where(
+                ReadinessChange.meeting_id.in_(meeting_ids), ReadinessChange.endpoint_id == user.endpoint_id)
+                .order_by(ReadinessChange.id.desc())):
+            changes.setdefault(change.meeting_id, []).append(change)
+        tests = {test.meeting_id: test for test in db.session.scalars(select(TechnicalTest).where(
+            TechnicalTest.meeting_id.in_(meeting_ids), TechnicalTest.endpoint_id == user.endpoint_id))}
+    return [AgendaEntry(meeting, participant, changes.get(meeting.id, []), tests.get(meeting.id),
+                        rules.is_open(meeting.status, meeting.start_at, now))
+            for meeting, participant in rows]
+
+
+@dataclass(frozen=True)
+class OverviewEntry:
+    meeting: Meeting
+    counts: dict[str, int]
+    tests: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def overview(now: datetime, *, limit: int = 100) -> list[OverviewEntry]:
+    """Coming and running meetings with their readiness and test tallies; three statements."""
+    meetings = list(db.session.scalars(
+        select(Meeting).where(Meeting.status.in_(ACTIVE_STATUSES), Meeting.end_at > now)
+        .order_by(Meeting.start_at, Meeting.id).options(joinedload(Meeting.host)).limit(limit)))
+    ids = [meeting.id for meeting in meetings]
+    answers: dict[int, Counter] = {meeting_id: Counter() for meeting_id in ids}
+    tests: dict[int, Counter] = {meeting_id: Counter() for meeting_id in ids}
+    if ids:
+        for meeting_id, status, number in db.session.execute(
+                select(Participant.meeting_id, Participant.readiness, func.count())
+                .where(Participant.meeting_id.in_(ids)).group_by(Participant.meeting_id, Participant.readiness)):
+            answers[meeting_id][status] = number
+        for meeting_id, result, number in db.session.execute(
+                select(TechnicalTest.meeting_id, TechnicalTest.result, func.count())
+                .where(TechnicalTest.meeting_id.in_(ids)).group_by(TechnicalTest.meeting_id, TechnicalTest.result)):
+            tests[meeting_id][result] = number
+    return [OverviewEntry(meeting, {status: answers[meeting.id].get(status, 0) for status in STATUSES},
+                          {result: tests[meeting.id].get(result, 0) for result in TEST_RESULTS})
+            for meeting in meetings]
+
+
+def latest_probe_results() -> dict[int, ProbeResult]:
+    """Each endpoint's probe result for the latest meeting it was probed for; one statement."""
+    latest = (select(func.max(ProbeResult.id)).where(ProbeResult.checked_at.is_not(None))
+              .group_by(ProbeResult.endpoint_id).scalar_subquery())
+    return {result.endpoint_id: result for result in db.session.scalars(
+        select(ProbeResult).where(ProbeResult.id.in_(latest)))}
