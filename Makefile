@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= demo12345
+GOVCONF_SIM_PORT ?= 8089
 export FLASK_APP := wsgi
 export DEMO_PASSWORD
 
@@ -36,9 +37,14 @@ run: install
 	@echo ""
 	@echo "  Videoconference meeting manager: http://$(HOST):$(PORT)"
 	@echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"
-	@echo "  The scheduler (statuses, mail) runs alongside; Ctrl+C stops both."
+	@echo "  The scheduler (statuses, mail, government bridge) runs alongside; Ctrl+C stops everything."
 	@echo ""
-	@trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$scheduler $$simulator 2>/dev/null; wait $$scheduler $$simulator 2>/dev/null' EXIT INT TERM; \
+	if [ -z "$$GOVCONF_URL" ]; then \
+	  $(BIN)/flask govconf simulate --port $(GOVCONF_SIM_PORT) & simulator=$$!; \
+	  export GOVCONF_URL=http://127.0.0.1:$(GOVCONF_SIM_PORT); \
+	  echo "  Government system: simulated at $$GOVCONF_URL (set GOVCONF_URL to use the real one)"; \
+	else echo "  Government system: $$GOVCONF_URL"; fi; \
 	$(BIN)/flask scheduler run & scheduler=$$!; \
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 

@@ -14,6 +14,14 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_minutes(name: str) -> tuple[int, ...]:
+    """A comma-separated list of minutes, e.g. READINESS_REMINDER_OFFSETS=1440,120."""
+    values = tuple(int(part) for part in os.environ[name].split(",") if part.strip())
+    if not values or any(value <= 0 for value in values):
+        raise RuntimeError(f"{name} must list positive numbers of minutes, e.g. 1440,120.")
+    return values
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -62,6 +70,9 @@ class Config:
     DEMO_PASSWORD = "demo12345"
     DEMO_DATA_ALLOWED = True
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    CDR_MAX_BYTES = 2 * 1024 * 1024  # a call-detail-record CSV; larger uploads are refused with a message
+    CDR_MAX_ROWS = 20000
+    CDR_PRESENT_PERCENT = 75  # connected this share of the meeting: present; less: partial
     PAGE_SIZE = 50
 
     # Outgoing mail. An empty MAIL_SERVER stores messages as `logged` (read in /admin/mail) instead.
@@ -73,6 +84,38 @@ class Config:
     MAIL_FROM = "Hội nghị trực tuyến Bộ Tư pháp <hoinghi@moj.gov.vn>"
     MAIL_TIMEOUT = 10
     MAIL_MAX_ATTEMPTS = 6
+    PUBLIC_URL = "http://127.0.0.1:5000"  # how links in e-mails reach the application
+
+    # Readiness: reminders to pending endpoints (minutes before the start), the booker's alert, signed links,
+    # the board's polling, the technical test slot and the automatic probes.
+    READINESS_REMINDER_OFFSETS = (1440, 120)
+    READINESS_ESCALATION_MINUTES = 60
+    READINESS_LINK_DAYS = 60
+    READINESS_POLL_SECONDS = 5
+    READINESS_TEST_EARLY_MINUTES = 30
+    READINESS_PROBE_LEAD_MINUTES = 120
+    READINESS_PROBE_INTERVAL_MINUTES = 10
+    READINESS_PROBE_TIMEOUT = 3
+
+    # The government conference system (govconf, ../shared/govconf-api.md). No GOVCONF_URL: the bridge is off.
+    GOVCONF_URL = ""
+    GOVCONF_KEY_ID = "BTP-dev"
+    GOVCONF_SECRET = "dev-govconf-secret"  # the simulator's; production must set its own
+    GOVCONF_SITE = "BTP"
+    GOVCONF_CONNECT_TIMEOUT = 3.0
+    GOVCONF_READ_TIMEOUT = 10.0
+    GOVCONF_RETRIES = 2  # quick retries inside one attempt; the outbox retries later, without end
+    GOVCONF_BACKOFF_FACTOR = 0.5
+    GOVCONF_BACKOFF_MAX = 5.0
+    GOVCONF_MAX_INLINE_WAIT = 5.0  # a longer Retry-After is waited out by the outbox, not the sweep
+    GOVCONF_RATE_PER_SECOND = 10.0  # the contract's limit per key
+    GOVCONF_RETRY_BASE_SECONDS = 30.0
+    GOVCONF_RETRY_CAP_SECONDS = 3600.0
+    GOVCONF_CLAIM_LEASE_SECONDS = 300
+    GOVCONF_AUTH_PAUSE_SECONDS = 600
+    GOVCONF_CONTACT_NAME = "Văn phòng Bộ Tư pháp"
+    GOVCONF_CONTACT_PHONE = "024 6273 9300"
+    GOVCONF_CONTACT_EMAIL = "hoinghi@moj.gov.vn"
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -94,7 +137,24 @@ class Config:
         for key in ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS"):
             settings[key] = _env_int(key, settings[key])
         settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", settings["MAIL_USE_TLS"])
-        for key in ("SETUP_MINUTES", "MCU_PORTS", "MAX_OCCURRENCES", "TEST_MINUTES_BEFORE"):
+        for key in ("SETUP_MINUTES", "MCU_PORTS", "MAX_OCCURRENCES", "TEST_MINUTES_BEFORE", "CDR_MAX_BYTES",
+                    "CDR_MAX_ROWS", "CDR_PRESENT_PERCENT"):
+            settings[key] = _env_int(key, settings[key])
+        settings["PUBLIC_URL"] = os.environ.get("PUBLIC_URL", settings["PUBLIC_URL"]).rstrip("/")
+        if os.environ.get("READINESS_REMINDER_OFFSETS"):
+            settings["READINESS_REMINDER_OFFSETS"] = _env_minutes("READINESS_REMINDER_OFFSETS")
+        for key in ("READINESS_ESCALATION_MINUTES", "READINESS_LINK_DAYS", "READINESS_POLL_SECONDS",
+                    "READINESS_TEST_EARLY_MINUTES", "READINESS_PROBE_LEAD_MINUTES",
+                    "READINESS_PROBE_INTERVAL_MINUTES", "READINESS_PROBE_TIMEOUT"):
+            settings[key] = _env_int(key, settings[key])
+        for key in ("GOVCONF_URL", "GOVCONF_KEY_ID", "GOVCONF_SECRET", "GOVCONF_SITE", "GOVCONF_CONTACT_NAME",
+                    "GOVCONF_CONTACT_PHONE", "GOVCONF_CONTACT_EMAIL"):
+            settings[key] = os.environ.get(key, settings[key]).strip()
+        for key in ("GOVCONF_CONNECT_TIMEOUT", "GOVCONF_READ_TIMEOUT", "GOVCONF_BACKOFF_FACTOR", "GOVCONF_BACKOFF_MAX",
+                    "GOVCONF_MAX_INLINE_WAIT", "GOVCONF_RATE_PER_SECOND", "GOVCONF_RETRY_BASE_SECONDS",
+                    "GOVCONF_RETRY_CAP_SECONDS"):
+            settings[key] = float(os.environ.get(key, settings[key]))
+        for key in ("GOVCONF_RETRIES", "GOVCONF_CLAIM_LEASE_SECONDS", "GOVCONF_AUTH_PAUSE_SECONDS"):
             settings[key] = _env_int(key, settings[key])
         return settings
 
@@ -125,6 +185,8 @@ class ProductionConfig(Config):
             raise RuntimeError("Production needs SECRET_KEY: a random string of at least 32 characters.")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("Production needs DATABASE_URL (postgresql+psycopg://...).")
+        if settings["GOVCONF_URL"] and settings["GOVCONF_SECRET"] in ("", Config.GOVCONF_SECRET):
+            raise RuntimeError("GOVCONF_URL is set: production needs the Government Office's GOVCONF_SECRET too.")
         return settings
 
 

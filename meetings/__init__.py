@@ -60,6 +60,10 @@ def _init_extensions(app: Flask) -> None:
     import meetings.endpoints.models  # noqa: F401
     import meetings.booking.models  # noqa: F401
     import meetings.notify.models  # noqa: F401
+    import meetings.bridge.models  # noqa: F401
+    import meetings.readiness.models  # noqa: F401
+    import meetings.attendance.models  # noqa: F401
+    import meetings.savings.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -70,6 +74,11 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.core.views import bp as core_bp
     from meetings.endpoints.views import bp as endpoints_bp
     from meetings.notify.views import bp as notify_bp
+    from meetings.bridge.views import bp as bridge_bp
+    from meetings.readiness.views import bp as readiness_bp
+    from meetings.attendance.views import bp as attendance_bp
+    from meetings.savings.views import bp as savings_bp  # its services store savings when a meeting is held
 
-    for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, bridge_bp, readiness_bp,
+                      attendance_bp, savings_bp, api_bp):
         app.register_blueprint(blueprint)

@@ -14,6 +14,8 @@ from meetings.endpoints.reorganisation import apply_province_merge
 from meetings.endpoints.seed import seed_demo_contacts, seed_endpoints
 from meetings.errors import DomainError, ValidationError
 from meetings.extensions import db
+from meetings.savings.rates import seed_default_rates
+from meetings.bridge.cli import register_govconf_cli
 from meetings.scheduler.cli import register_scheduler_cli
 
 DEMO_STAFF = (
@@ -54,6 +56,7 @@ def register_cli(app: Flask) -> None:
         """Add the endpoints and groups (and with 'demo', the demo users); safe to run again."""
         added = seed_endpoints()
         click.echo(f"Endpoints: {added} added, {db.session.scalar(select(db.func.count(Endpoint.id)))} in all.")
+        click.echo(f"Cost rates: {seed_default_rates()} added.")
         if what == "demo":
             if not current_app.config["DEMO_DATA_ALLOWED"]:
                 raise click.ClickException("Demo data is never created in production.")
@@ -120,4 +123,25 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{len(report.merged)} merged, {len(report.renamed)} renamed.")
 
     app.cli.add_command(endpoints)
+
+    savings = AppGroup("savings", help="The savings of held meetings.")
+
+    @savings.command("recompute")
+    @click.argument("meeting_ids", nargs=-1, type=int, required=True)
+    def recompute_savings(meeting_ids):
+        """Store held meetings' savings again, with the rates in force on each meeting's day."""
+        from meetings.booking.services import get_meeting
+        from meetings.savings.services import recompute
+
+        for meeting_id in meeting_ids:
+            try:
+                snapshot = recompute(get_meeting(meeting_id), actor=None)
+            except DomainError as error:
+                _fail(error)
+            click.echo(f"Meeting {meeting_id}: {snapshot.total_vnd} VND with the rates of "
+                       f"{snapshot.rates_effective_from.isoformat()}.")
+        db.session.commit()
+
+    app.cli.add_command(savings)
     register_scheduler_cli(app)
+    register_govconf_cli(app)

@@ -63,10 +63,12 @@ def build_database(app) -> None:
 
     from meetings.cli import seed_demo_users
     from meetings.endpoints.seed import seed_endpoints
+    from meetings.savings.rates import seed_default_rates
 
     with app.app_context():
         upgrade()
         seed_endpoints()
+        seed_default_rates()
         seed_demo_users(DEMO_PASSWORD)
         db.session.commit()
 

@@ -102,6 +102,49 @@ SCHEMAS = {
             "scope": {"type": "string", "enum": ["this", "following"], "description": "PATCH and DELETE of a series"},
         },
     },
+    "Readiness": {
+        "type": "object",
+        "description": "Every invited endpoint's answer, with counts. Answers 304 to If-None-Match when unchanged.",
+        "properties": {
+            "meeting": {"type": "integer"}, "title": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"}, "status": {"type": "string"},
+            "open": {"type": "boolean", "description": "Answers are taken until the start"},
+            "test_open": {"type": "boolean", "description": "The technical test slot is open"},
+            "version": {"type": "string", "description": "Also the ETag"},
+            "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in ("pending", "ready", "not_ready")}},
+            "tests": {"type": "object", "properties": {k: {"type": "integer"} for k in ("test_ok", "test_failed", "untested")}},
+            "probes": {"type": "object", "properties": {k: {"type": "integer"} for k in ("ok", "failed", "unchecked")}},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReadinessItem"}},
+            "history": {"type": "array", "description": "With ?history=N: the newest N changes", "items": {
+                "type": "object", "properties": {
+                    "id": {"type": "integer"}, "endpoint": {"type": "string"}, "name": {"type": "string"},
+                    "aspect": {"type": "string", "enum": ["answer", "test"]}, "from": {"type": ["string", "null"]},
+                    "to": {"type": "string"}, "note": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                    "by": {"type": ["string", "null"]}, "via": {"type": "string", "enum": ["web", "api", "link"]},
+                    "on_behalf": {"type": "boolean"}}}},
+        },
+    },
+    "ReadinessItem": {
+        "type": "object",
+        "properties": {
+            "endpoint": {"type": "string"}, "name": {"type": "string"}, "region": {"type": "string"},
+            "province": {"type": "string"}, "is_host": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["pending", "ready", "not_ready"]}, "note": {"type": "string"},
+            "updated_at": {"type": ["string", "null"], "format": "date-time"},
+            "updated_by": {"type": ["string", "null"], "description": "Username; null for the e-mail link"},
+            "updated_via": {"type": ["string", "null"], "enum": ["web", "api", "link", None]},
+            "on_behalf": {"type": "boolean", "description": "Answered by a booker or admin for the endpoint"},
+            "test": {"type": ["object", "null"], "properties": {
+                "result": {"type": "string", "enum": ["test_ok", "test_failed"]}, "note": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"}, "by": {"type": "string"}}},
+            "probe": {"type": ["object", "null"], "description": "Null when the endpoint has no probe address",
+                      "properties": {"address": {"type": "string"},
+                                     "state": {"type": ["string", "null"], "enum": ["ok", "failed", None]},
+                                     "detail": {"type": "string"}, "latency_ms": {"type": ["integer", "null"]},
+                                     "checked_at": {"type": ["string", "null"], "format": "date-time"}}},
+            "reminded_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
     "Series": {
         "type": "object",
         "properties": {"series_id": {"type": "integer"},
@@ -111,6 +154,83 @@ SCHEMAS = {
         "type": "object",
         "properties": {"username": {"type": "string"}, "role": {"type": "string"}, "full_name": {"type": "string"},
                        "endpoint": {"type": ["string", "null"]}},
+    },
+    "Attendance": {
+        "type": "object",
+        "properties": {
+            "endpoint": {"type": "string"}, "name": {"type": "string"}, "is_host": {"type": "boolean"},
+            "expected_attendees": {"type": "integer"},
+            "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+            "attendees": {"type": ["integer", "null"], "description": "Headcount"},
+            "connected_at": {"type": ["string", "null"], "format": "date-time"},
+            "disconnected_at": {"type": ["string", "null"], "format": "date-time"},
+            "connected_minutes": {"type": ["integer", "null"]},
+            "source": {"type": ["string", "null"], "enum": ["manual", "cdr", None]},
+            "recorded_by": {"type": ["string", "null"]}, "recorded_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "AttendanceInput": {
+        "type": "object",
+        "description": "Omitted fields keep their value; null clears one (status null clears the record). "
+                       "Operators send only `attendees`, for their own endpoint.",
+        "properties": {
+            "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+            "attendees": {"type": ["integer", "null"], "minimum": 0, "maximum": 10000},
+            "connected_at": {"type": ["string", "null"], "examples": ["2026-12-01T08:02:00+07:00"]},
+            "disconnected_at": {"type": ["string", "null"]},
+        },
+    },
+    "CdrImport": {
+        "type": "object",
+        "description": "A parsed call-detail-record file; nothing is recorded until it is confirmed.",
+        "properties": {
+            "import_id": {"type": "integer"}, "meeting": {"type": "integer"},
+            "state": {"type": "string", "enum": ["pending", "confirmed", "discarded"]},
+            "filename": {"type": "string"}, "uploaded_at": {"type": "string", "format": "date-time"},
+            "uploaded_by": {"type": ["string", "null"]},
+            "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
+                                                        ("rows", "valid", "problems", "endpoints", "missing")}},
+            "endpoints": {"type": "array", "items": {"type": "object", "properties": {
+                "endpoint": {"type": "string"}, "name": {"type": "string"},
+                "status": {"type": "string", "enum": ["present", "partial"]},
+                "connected_at": {"type": "string", "format": "date-time"},
+                "disconnected_at": {"type": "string", "format": "date-time"},
+                "connected_minutes": {"type": "integer"}, "lines": {"type": "array", "items": {"type": "integer"}}}}},
+            "problems": {"type": "array", "items": {"type": "object", "properties": {
+                "line": {"type": "integer"}, "message": {"type": "string"}, "dial_string": {"type": "string"},
+                "code": {"type": "string", "enum": ["no_dial_string", "bad_time", "bad_duration", "no_end",
+                                                    "duration_mismatch", "ends_before_start", "duplicate",
+                                                    "unknown_dial", "not_participant", "outside_meeting"]}}}},
+            "missing": {"type": "array", "items": {"type": "string"}, "description": "Endpoints without a call"},
+        },
+    },
+    "Savings": {
+        "type": "object",
+        "description": "Money in whole đồng. `status: stored` is the snapshot taken when the meeting was held "
+                       "(its rates frozen); `estimate` uses the rates in force on the meeting's day.",
+        "properties": {
+            "meeting": {"type": "integer"}, "status": {"type": "string", "enum": ["stored", "estimate"]},
+            "reason": {"type": ["string", "null"], "enum": ["completed", "attendance", "recomputed", None]},
+            "computed_at": {"type": ["string", "null"], "format": "date-time"}, "computed_by": {"type": ["string", "null"]},
+            "host": {"type": "string"}, "total_vnd": {"type": "integer"},
+            "travel_km_avoided": {"type": "integer", "description": "Person-kilometres, round trips"},
+            "travel_hours_avoided": {"type": "number", "description": "Person-hours, round trips"},
+            "rates_effective_from": {"type": "string", "format": "date"},
+            "rate_version": {"type": ["integer", "null"]}, "rates": {"type": "object"},
+            "counts": {"type": "object"},
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "endpoint": {"type": "string"}, "name": {"type": "string"},
+                "attendance": {"type": ["string", "null"]}, "counted": {"type": "boolean"},
+                "attendees": {"type": "integer"}, "attendees_source": {"type": "string", "enum": ["headcount", "expected"]},
+                "distance_km": {"type": "integer"}, "mode": {"type": ["string", "null"], "enum": ["road", "air", None]},
+                "basis": {"type": ["string", "null"], "enum": ["local", "own_vehicle", "road_band", "air_band", None]},
+                "fare_one_way_vnd": {"type": "integer"}, "fare_band_from_km": {"type": ["integer", "null"]},
+                "days": {"type": "integer"}, "nights": {"type": "integer"}, "same_day": {"type": "boolean"},
+                "travel_vnd": {"type": "integer"}, "per_diem_vnd": {"type": "integer"},
+                "lodging_vnd": {"type": "integer"}, "vc_hours": {"type": "number"}, "vc_cost_vnd": {"type": "integer"},
+                "saving_vnd": {"type": "integer"}, "travel_km": {"type": "integer"},
+                "travel_hours": {"type": "number"}}}},
+        },
     },
 }
 
@@ -195,10 +315,103 @@ PATHS = {
                        **_errors(401, 403, 404, 409, 422)}},
     },
     "/meetings/{meeting_id}/complete": {"post": {
-        "summary": "Mark a meeting as held (the scheduler also does it at the end time)",
+        "summary": "Mark a meeting as held (the scheduler also does it at the end time); stores its savings snapshot",
         "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
         "responses": {"200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
                       **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/attendance": {"get": {
+        "summary": "Every endpoint's attendance, with counts",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+        "responses": {"200": _response("Attendance", {"type": "object", "properties": {
+            "meeting": {"type": "integer"}, "status": {"type": "string"}, "counts": {"type": "object"},
+            "attendees": {"type": "integer"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Attendance"}}}}),
+            **_errors(401, 403, 404)},
+    }},
+    "/meetings/{meeting_id}/attendance/{code}": {"put": {
+        "summary": "Record one endpoint's attendance (bookers, admins); an operator records their own headcount",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("code", "Endpoint code", where="path")],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/AttendanceInput"}}}},
+        "responses": {"200": _response("The endpoint's attendance", {"$ref": "#/components/schemas/Attendance"}),
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }},
+    "/meetings/{meeting_id}/attendance/cdr": {"post": {
+        "summary": "Upload an MCU call-detail-record CSV (multipart `file`, or a text/csv body): a preview, "
+                   "recorded only when confirmed (or at once with ?confirm=true)",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("confirm", "Record the valid rows at once", schema={"type": "boolean"}),
+                       _param("mark_absent", "With confirm: endpoints without a call and without a record "
+                                             "become absent", schema={"type": "boolean"})],
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
+                                                                                        "format": "binary"}}}},
+            "text/csv": {"schema": {"type": "string"}}}},
+        "responses": {"201": _response("The pending import", {"$ref": "#/components/schemas/CdrImport"}),
+                      "200": _response("The confirmed import (confirm=true)", {"$ref": "#/components/schemas/CdrImport"}),
+                      "413": _response("Larger than the upload limit", ERROR),
+                      **_errors(401, 403, 404, 409, 422)},
+    }},
+    "/meetings/{meeting_id}/attendance/cdr/{import_id}": {
+        "get": {"summary": "An import's preview",
+                "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                               _param("import_id", "Import id", where="path", schema={"type": "integer"})],
+                "responses": {"200": _response("The import", {"$ref": "#/components/schemas/CdrImport"}),
+                              **_errors(401, 403, 404)}},
+        "delete": {"summary": "Discard a pending import",
+                   "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                                  _param("import_id", "Import id", where="path", schema={"type": "integer"})],
+                   "responses": {"200": _response("The discarded import", {"$ref": "#/components/schemas/CdrImport"}),
+                                 **_errors(401, 403, 404, 409)}},
+    },
+    "/meetings/{meeting_id}/attendance/cdr/{import_id}/confirm": {"post": {
+        "summary": "Record the valid rows of a pending import. Body (optional): {\"mark_absent\": true}",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("import_id", "Import id", where="path", schema={"type": "integer"})],
+        "responses": {"200": _response("The confirmed import", {"$ref": "#/components/schemas/CdrImport"}),
+                      **_errors(401, 403, 404, 409, 422)},
+    }},
+    "/meetings/{meeting_id}/savings": {"get": {
+        "summary": "The savings per endpoint and in total: the snapshot of a held meeting, else an estimate",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+        "responses": {"200": _response("The savings", {"$ref": "#/components/schemas/Savings"}),
+                      **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/readiness": {"get": {
+        "summary": "Every invited endpoint's readiness with counts (operators: only their endpoint's meetings)",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("history", "Include the newest N changes (0 to 200)", schema={"type": "integer"}),
+                       _param("If-None-Match", "The ETag of the last answer: 304 when nothing changed", where="header")],
+        "responses": {"200": _response("The readiness", {"$ref": "#/components/schemas/Readiness"}),
+                      "304": _response("Nothing changed since that ETag"), **_errors(401, 403, 404, 422)},
+    }},
+    "/meetings/{meeting_id}/readiness/{code}": {"put": {
+        "summary": "Answer for an endpoint: operators for their own; bookers and admins on its behalf. "
+                   "Closed (409) once the meeting starts",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("code", "The endpoint's code", where="path")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status"],
+            "properties": {"status": {"type": "string", "enum": ["ready", "not_ready"]},
+                           "note": {"type": "string", "maxLength": 500,
+                                    "description": "The reason; required when not_ready"}}}}}},
+        "responses": {"200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }},
+    "/meetings/{meeting_id}/readiness/{code}/test": {"put": {
+        "summary": "Record an endpoint's technical test call (bookers, admins, the host endpoint's operator), "
+                   "from the test slot until the end",
+        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                       _param("code", "The endpoint's code", where="path")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["result"],
+            "properties": {"result": {"type": "string", "enum": ["test_ok", "test_failed"]},
+                           "note": {"type": "string", "maxLength": 500,
+                                    "description": "Required when test_failed"}}}}}},
+        "responses": {"200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
+                      **_errors(400, 401, 403, 404, 409, 422)},
     }},
     "/openapi.json": {"get": {
         "summary": "This document", "security": [],

@@ -10,6 +10,7 @@ from meetings.auth import audit, services
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
 from meetings.auth.roles import ADMIN
+from meetings.core.feedback import flash_error, perform, show_errors
 from meetings.core.navigation import safe_next
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ValidationError
@@ -36,14 +37,6 @@ def failed_login(response) -> bool:
 limit_login_per_ip = limiter.shared_limit(login_limit, scope="login-ip", methods=["POST"], deduct_when=failed_login)
 limit_login_per_account = limiter.shared_limit(login_limit, scope="login-account", key_func=attempted_username,
                                                methods=["POST"], deduct_when=failed_login)
-
-
-def _apply_form_errors(form, error: ValidationError) -> None:
-    for field, message in error.fields.items():
-        if field in form._fields:
-            form[field].errors = list(form[field].errors) + [message]
-        else:
-            flash(message, "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,7 +88,7 @@ def account():
                                      new_password=form.new_password.data)
         except ValidationError as error:
             db.session.rollback()
-            _apply_form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
@@ -147,7 +140,7 @@ def create_user():
                 endpoint_code=form.endpoint.data or None, actor=current_user)
         except ValidationError as error:
             db.session.rollback()
-            _apply_form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
@@ -171,7 +164,7 @@ def edit_user(user_id: int):
                                  actor=current_user)
         except ValidationError as error:
             db.session.rollback()
-            _apply_form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -189,15 +182,8 @@ def reset_password(user_id: int):
     user = services.get_user(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, new_password=form.new_password.data, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            for message in error.fields.values():
-                flash(message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Password reset; the user's sessions have ended."), "success")
+        perform(lambda: services.reset_password(user, new_password=form.new_password.data, actor=current_user),
+                _("Password reset; the user's sessions have ended."))
     return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
@@ -207,16 +193,8 @@ def set_active(user_id: int):
     user = services.get_user(user_id)
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        try:
-            services.set_active(user, active, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            for message in error.fields.values():
-                flash(message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Account reactivated.") if active else _("Account deactivated; its sessions and tokens ended."),
-                  "success")
+        perform(lambda: services.set_active(user, active, actor=current_user),
+                _("Account reactivated.") if active else _("Account deactivated; its sessions and tokens ended."))
     return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
@@ -230,8 +208,7 @@ def create_token(user_id: int):
             token = services.issue_token(user, name=form.name.data, actor=current_user, days=form.days.data)
         except ValidationError as error:
             db.session.rollback()
-            for message in error.fields.values():
-                flash(message, "danger")
+            flash_error(error)
         else:
             db.session.commit()
             session["new_token"] = token  # shown once on the next page, never stored in clear

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
@@ -17,11 +18,17 @@ from meetings.booking.models import HOLDING_STATUSES, BookingLock, Meeting, Meet
 from meetings.booking.rules import (occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host,
                                     setup_buffer)
 from meetings.booking.validation import MeetingValues, check_times
+from meetings.bridge import outbox as bridge_outbox
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, ValidationError
 from meetings.extensions import db
 from meetings.notify.invitations import queue_meeting_notifications, queue_removal_notifications
+
+# Sent when a meeting is held, by hand or by the scheduler (sender: the meeting; actor, now). Receivers run in
+# the same transaction: savings stores the meeting's snapshot (see meetings.savings.services).
+meeting_completed = signal("meeting-completed")
+
 
 def lock_bookings() -> None:
     """Decide bookings one at a time, across threads, processes and hosts."""
@@ -126,6 +133,7 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     if status == "scheduled":
         for meeting in meetings:
             queue_meeting_notifications(meeting, "created")
+            bridge_outbox.record_meeting_change(meeting)
     return meetings
 
 
@@ -204,6 +212,7 @@ def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: l
     if was_published:
         meeting.sequence += 1
     audit.record("meeting.update", actor=actor, target_type="meeting", target_id=meeting.id, changes=changes)
+    bridge_outbox.record_meeting_change(meeting)
     if status == "scheduled":
         queue_meeting_notifications(meeting, "updated" if was_published else "created")
         if was_published and removed:
@@ -250,6 +259,7 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: st
         target.sequence += 1
         db.session.execute(update(Participant).where(Participant.meeting_id == target.id).values(holds_slot=False))
         audit.record("meeting.cancel", actor=actor, target_type="meeting", target_id=target.id, summary=reason)
+        bridge_outbox.record_meeting_change(target)
         if was_published:
             queue_meeting_notifications(target, "cancelled")
     db.session.flush()
@@ -271,6 +281,8 @@ def set_status(meeting: Meeting, status: str, *, actor: User | None, now: dateti
     meeting.status = status
     audit.record("meeting.status", actor=actor, target_type="meeting", target_id=meeting.id,
                  changes={"status": [before, status]})
+    if status == "completed":
+        meeting_completed.send(meeting, actor=actor, now=now)
     return meeting
 
 

@@ -16,9 +16,10 @@ from meetings.booking import queries, services
 from meetings.booking.forms import CancelForm, MeetingForm
 from meetings.booking.models import STATUSES, Meeting
 from meetings.booking.validation import MINISTRY_ZONE, MeetingValues
+from meetings.core.feedback import flash_error, perform, show_errors
 from meetings.core.formatting import to_local
 from meetings.endpoints.services import EndpointFilter, groups_with_members, search_endpoints
-from meetings.errors import ConflictError, ValidationError
+from meetings.errors import ConflictError, DomainError, ValidationError
 from meetings.extensions import db
 
 bp = Blueprint("booking", __name__)
@@ -116,18 +117,6 @@ def _values_from_form(form: MeetingForm) -> MeetingValues:
     )
 
 
-def _show_errors(form: MeetingForm, error: ValidationError) -> dict[str, str]:
-    """Put field messages on their fields; return those that belong to no field (participants)."""
-    others = {}
-    for key, message in error.fields.items():
-        name = FIELD_FOR.get(key)
-        if name and name in form._fields:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            others[key] = message
-    return others
-
-
 def _render_form(form, meeting, *, status=200, conflicts=None, conflict_code=None, other_errors=None):
     selected = set(request.form.getlist("endpoints")) if request.method == "POST" else (
         {p.endpoint.code for p in meeting.participants} if meeting else set())
@@ -149,7 +138,7 @@ def _submit(form: MeetingForm, meeting: Meeting | None):
             meetings = services.change_meeting(meeting, values, actor=current_user, scope=form.scope.data or "this")
     except ValidationError as error:
         db.session.rollback()
-        return _render_form(form, meeting, status=422, other_errors=_show_errors(form, error))
+        return _render_form(form, meeting, status=422, other_errors=show_errors(form, error, FIELD_FOR))
     except ConflictError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -221,9 +210,9 @@ def cancel(meeting_id: int):
         try:
             cancelled = services.cancel_meeting(meeting, actor=current_user, reason=form.reason.data or "",
                                                 scope=form.scope.data or "this")
-        except (ValidationError, ConflictError) as error:
+        except DomainError as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            flash_error(error)
         else:
             db.session.commit()
             flash(_("%(num)d meeting(s) cancelled; participants will be told.", num=len(cancelled)), "success")
@@ -237,12 +226,6 @@ def change_status(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_status(meeting, request.form.get("status", ""), actor=current_user)
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Status updated."), "success")
+    perform(lambda: services.set_status(meeting, request.form.get("status", ""), actor=current_user),
+            _("Status updated."))
     return redirect(url_for("booking.show", meeting_id=meeting.id))

@@ -33,6 +33,21 @@ READINESS_LABELS = {
     "not_ready": _l("Not ready"),
 }
 
+TEST_LABELS = {
+    "test_ok": _l("Test passed"),
+    "test_failed": _l("Test failed"),
+    "untested": _l("Not tested"),
+}
+
+PROBE_LABELS = {"ok": _l("Reachable"), "failed": _l("Unreachable"), "unchecked": _l("Not checked yet")}
+
+CHANNEL_LABELS = {"web": _l("on the web"), "api": _l("through the API"), "link": _l("by the e-mail link")}
+
+ATTENDANCE_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "partial": _l("Partly present"),
+                     None: _l("Not recorded")}
+
+TRAVEL_LABELS = {"road": _l("Road"), "air": _l("Air")}
+
 REGION_LABELS = {"north": _l("North"), "central": _l("Central"), "south": _l("South")}
 
 SUBREGION_LABELS = {
@@ -59,4 +74,9 @@ def template_labels() -> dict:
         "subregion_label": lambda code: label(SUBREGION_LABELS, code),
         "status_label": lambda code: label(STATUS_LABELS, code),
         "readiness_label": lambda code: label(READINESS_LABELS, code),
+        "attendance_label": lambda code: str(ATTENDANCE_LABELS.get(code, code)),
+        "travel_label": lambda code: label(TRAVEL_LABELS, code),
+        "test_label": lambda code: label(TEST_LABELS, code or "untested"),
+        "probe_label": lambda code: label(PROBE_LABELS, code or "unchecked"),
+        "channel_label": lambda code: label(CHANNEL_LABELS, code),
     }

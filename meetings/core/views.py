@@ -6,9 +6,12 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from meetings.auth.access import authenticated, public
+from meetings.auth.roles import OPERATOR
 from meetings.core.navigation import safe_next
+from meetings.database import utcnow
 from meetings.endpoints.services import counts_by_kind
 from meetings.extensions import db
+from meetings.readiness.queries import operator_agenda
 
 bp = Blueprint("core", __name__)
 
@@ -16,7 +19,9 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @authenticated
 def index():
-    return render_template("core/index.html", counts=counts_by_kind())
+    # An operator's home opens on the meetings their endpoint must answer for.
+    agenda = operator_agenda(current_user, utcnow()) if current_user.role == OPERATOR else None
+    return render_template("core/index.html", counts=counts_by_kind(), agenda=agenda)
 
 
 @bp.post("/language")

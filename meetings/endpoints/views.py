@@ -14,20 +14,13 @@ from meetings.endpoints import services
 from meetings.endpoints.forms import EndpointForm, GroupForm, MergeForm, RetireForm
 from meetings.endpoints.models import KINDS, REGIONS
 from meetings.endpoints.reorganisation import REORGANISATION_DAY, apply_province_merge
+from meetings.core.feedback import perform, show_errors
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
 bp = Blueprint("endpoints", __name__)
 
 STATUS_CHOICES = {"active": True, "retired": False, "all": None}
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, message in error.fields.items():
-        if field in form._fields:
-            form[field].errors = list(form[field].errors) + [message]
-        else:
-            flash(message, "danger")
 
 
 @bp.get("/endpoints")
@@ -67,7 +60,7 @@ def edit(code: str):
             services.update_endpoint(endpoint, values, actor=current_user, name_changed_on=form.name_changed_on.data)
         except ValidationError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -102,7 +95,7 @@ def retire(code: str):
             return redirect(url_for("endpoints.show", code=endpoint.code))
     except ValidationError as error:
         db.session.rollback()
-        _apply_errors(merge_form if action == "merge" else retire_form, error)
+        show_errors(merge_form if action == "merge" else retire_form, error)
     return render_template("endpoints/retire.html", endpoint=endpoint, retire_form=retire_form, merge_form=merge_form)
 
 
@@ -111,15 +104,7 @@ def retire(code: str):
 def reactivate(code: str):
     endpoint = services.get_endpoint(code)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.reactivate_endpoint(endpoint, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            for message in error.fields.values():
-                flash(message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The endpoint is active again."), "success")
+        perform(lambda: services.reactivate_endpoint(endpoint, actor=current_user), _("The endpoint is active again."))
     return redirect(url_for("endpoints.show", code=endpoint.code))
 
 
@@ -175,7 +160,7 @@ def create_group():
                                           member_codes=form.members.data or [], actor=current_user)
         except ValidationError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Group created."), "success")
@@ -207,7 +192,7 @@ def edit_group(name: str):
                                   actor=current_user)
         except ValidationError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -219,14 +204,7 @@ def edit_group(name: str):
 @roles(ADMIN)
 def delete_group(name: str):
     group = services.get_group(name)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.delete_group(group, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            for message in error.fields.values():
-                flash(message, "danger")
-            return redirect(url_for("endpoints.show_group", name=name))
-        db.session.commit()
-        flash(_("Group deleted."), "success")
+    if ConfirmForm().validate_on_submit() and not perform(
+            lambda: services.delete_group(group, actor=current_user), _("Group deleted.")):
+        return redirect(url_for("endpoints.show_group", name=name))
     return redirect(url_for("endpoints.groups"))

@@ -8,6 +8,7 @@ from meetings.booking.models import Meeting
 from meetings.core.formatting import format_datetime, to_local
 from meetings.endpoints.models import Endpoint
 from meetings.notify.services import queue_mail, sender_address
+from meetings.readiness.signing import answer_url
 
 SUBJECT_PREFIXES = {"created": "Giấy mời", "updated": "Thay đổi", "cancelled": "Hủy", "removed": "Hủy tham dự"}
 OPENINGS = {
@@ -74,6 +75,10 @@ def mail_body(meeting: Meeting, change: str, endpoint: Endpoint) -> str:
         lines += ["", "Nội dung:", meeting.agenda.strip()]
     if change == "cancelled" and meeting.cancel_reason:
         lines += ["", f"Lý do hủy: {meeting.cancel_reason}"]
+    if change in ("created", "updated"):
+        lines += ["", "Xác nhận điểm cầu sẵn sàng, hoặc chưa sẵn sàng kèm lý do, tại đường dẫn sau "
+                  "(không cần đăng nhập; dùng được đến giờ bắt đầu):",
+                  answer_url(meeting.id, endpoint.id, meeting.sequence)]
     return "\n".join(lines + ["", CLOSING]) + "\n"
 
 
