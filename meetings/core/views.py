@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from meetings.auth.access import authenticated, public
 from meetings.auth.roles import OPERATOR
+from meetings.booking.queries import MeetingFilter, list_meetings
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.endpoints.services import counts_by_kind
@@ -21,7 +22,8 @@ bp = Blueprint("core", __name__)
 def index():
     # An operator's home opens on the meetings their endpoint must answer for.
     agenda = operator_agenda(current_user, utcnow()) if current_user.role == OPERATOR else None
-    return render_template("core/index.html", counts=counts_by_kind(), agenda=agenda)
+    upcoming = None if agenda is not None else list_meetings(MeetingFilter(start=utcnow()), current_user, limit=6)
+    return render_template("core/index.html", counts=counts_by_kind(), agenda=agenda, upcoming=upcoming)
 
 
 @bp.post("/language")

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 def test_booker_finds_an_giang_by_searching_and_opens_it(page, login):
     login("booker")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào")
-    page.get_by_role("link", name=re.compile("Điểm cầu")).first.click()
+    page.get_by_test_id("nav-endpoints-menu").click()
+    page.get_by_role("link", name="Tất cả điểm cầu").click()
     expect(page.get_by_test_id("endpoint-count")).to_have_text("70 điểm cầu")
     page.get_by_placeholder(re.compile("An Giang")).fill("an giang")
     page.keyboard.press("Enter")
@@ -19,7 +20,7 @@ def test_booker_finds_an_giang_by_searching_and_opens_it(page, login):
 
 def test_operator_cannot_open_the_admin_pages(page, login):
     login("op-thads-an-giang")
-    expect(page.get_by_role("link", name=re.compile("Điểm cầu")).first).to_be_visible()
+    expect(page.get_by_test_id("nav-endpoints-menu")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Quản trị"))).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("Quản trị"))).to_have_count(0)
     for path in ("/admin/users", "/admin/audit", "/endpoints/thads-an-giang/edit", "/endpoints/reorganisation"):
@@ -31,9 +32,9 @@ def test_operator_cannot_open_the_admin_pages(page, login):
 def test_the_interface_switches_to_english(page, login):
     login("leader")
     page.get_by_role("button", name="EN").click()
-    expect(page.get_by_role("link", name=re.compile("Endpoints")).first).to_be_visible()
+    expect(page.get_by_test_id("nav-endpoints-menu")).to_have_text(re.compile("Endpoints"))
     page.get_by_role("button", name="VI").click()
-    expect(page.get_by_role("link", name=re.compile("Điểm cầu")).first).to_be_visible()
+    expect(page.get_by_test_id("nav-endpoints-menu")).to_have_text(re.compile("Điểm cầu"))
 
 
 def test_the_layout_works_on_a_phone(browser, live_server):
@@ -44,7 +45,8 @@ def test_the_layout_works_on_a_phone(browser, live_server):
     page.get_by_label("Mật khẩu").fill("demo12345")
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_role("button", name="Danh mục").click()
-    page.get_by_role("link", name=re.compile("Điểm cầu")).first.click()
+    page.get_by_test_id("nav-endpoints-menu").click()
+    page.get_by_role("link", name="Tất cả điểm cầu").click()
     expect(page.get_by_test_id("endpoint-count")).to_have_text("70 điểm cầu")
     page.wait_for_load_state("load")  # measure with the stylesheets applied
     width = page.evaluate("document.documentElement.scrollWidth")
