@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     import meetings.readiness.models  # noqa: F401
     import meetings.attendance.models  # noqa: F401
     import meetings.savings.models  # noqa: F401
+    import meetings.stats.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -78,7 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.readiness.views import bp as readiness_bp
     from meetings.attendance.views import bp as attendance_bp
     from meetings.savings.views import bp as savings_bp  # its services store savings when a meeting is held
+    from meetings.stats.views import bp as stats_bp
 
     for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, bridge_bp, readiness_bp,
-                      attendance_bp, savings_bp, api_bp):
+                      attendance_bp, savings_bp, stats_bp, api_bp):
         app.register_blueprint(blueprint)

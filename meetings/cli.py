@@ -63,6 +63,9 @@ def register_cli(app: Flask) -> None:
             users_added = seed_demo_users(current_app.config["DEMO_PASSWORD"])
             contacts = seed_demo_contacts()
             click.echo(f"Demo users: {users_added} added; demo contacts: {contacts} filled in.")
+            from meetings.stats.demo import seed_demo_history
+
+            click.echo(f"Demo history (held meetings since 2019): {seed_demo_history()} added.")
         db.session.commit()
 
     users = AppGroup("users", help="Manage user accounts.")

@@ -21,6 +21,7 @@ from meetings import create_app
 from meetings.extensions import db, limiter
 
 DEMO_PASSWORD = "demo12345"
+LIVE_APPS: dict = {}
 
 
 def _server_url() -> str | None:
@@ -218,8 +219,10 @@ def live_server(tmp_path_factory):
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        LIVE_APPS[url] = app  # browser tests may add data to the live server's database (tests/e2e)
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            yield url
         finally:
             server.shutdown()
             with app.app_context():

@@ -37,6 +37,34 @@ SCHEMAS = {
             },
         }},
     },
+    "Annual": {
+        "type": "object",
+        "required": ["year", "meetings", "hours", "endpoint_connections", "attendees", "attendance_rate",
+                     "readiness_on_time_rate", "savings_vnd", "travel_km_avoided", "by_month", "by_organizer",
+                     "by_endpoint"],
+        "properties": {
+            "year": {"type": "integer"}, "meetings": {"type": "integer"}, "hours": {"type": "number"},
+            "endpoint_connections": {"type": "integer", "description": "Guests (not the host) present or partial"},
+            "attendees": {"type": "integer"}, "invited": {"type": "integer"},
+            "attendance_rate": {"type": "number", "description": "connections / invited guests, 0 to 1"},
+            "readiness_on_time_rate": {"type": "number",
+                                       "description": "guests answering ready no later than the start / invited"},
+            "savings_vnd": {"type": "integer"}, "travel_km_avoided": {"type": "integer"},
+            "travel_hours_avoided": {"type": "number"},
+            "previous": {"type": "object", "description": "The same figures a year earlier"},
+            "changes": {"type": "object", "description": "Per figure: {difference, percent}"},
+            "by_month": {"type": "array", "items": {"type": "object", "properties": {
+                "month": {"type": "integer"}, "meetings": {"type": "integer"}, "savings_vnd": {"type": "integer"}}}},
+            "by_organizer": {"type": "array", "items": {"type": "object", "properties": {
+                "organizer": {"type": "string"}, "meetings": {"type": "integer"}, "hours": {"type": "number"},
+                "savings_vnd": {"type": "integer"}}}},
+            "by_endpoint": {"type": "array", "items": {"type": "object", "properties": {
+                "endpoint": {"type": "string"}, "name": {"type": "string"}, "meetings": {"type": "integer"},
+                "connections": {"type": "integer"}, "not_ready": {"type": "integer"},
+                "attendance_rate": {"type": "number"}, "readiness_on_time_rate": {"type": "number"},
+                "savings_vnd": {"type": "integer"}}}},
+        },
+    },
     "Endpoint": {
         "type": "object",
         "properties": {
@@ -412,6 +440,16 @@ PATHS = {
                                     "description": "Required when test_failed"}}}}}},
         "responses": {"200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
                       **_errors(400, 401, 403, 404, 409, 422)},
+    }},
+    "/stats/annual": {"get": {
+        "summary": "A year's figures (held meetings), the previous year's and the changes, by month, organising unit "
+                   "and endpoint (leaders, bookers, admins). Merged endpoints count under their successor from the merge",
+        "parameters": [_param("year", "The year", required=True, schema={"type": "integer"}),
+                       _param("organizer", "Only this organising unit"),
+                       _param("kind", "Only endpoints of this kind", schema={"type": "string", "enum": [
+                           "hq", "enforcement", "law_school", "southern_office", "government", "other"]})],
+        "responses": {"200": _response("The year's statistics", {"$ref": "#/components/schemas/Annual"}),
+                      **_errors(401, 403, 422)},
     }},
     "/openapi.json": {"get": {
         "summary": "This document", "security": [],

@@ -9,6 +9,7 @@ import meetings.booking.api  # noqa: F401
 import meetings.attendance.api  # noqa: F401
 import meetings.savings.api  # noqa: F401
 import meetings.readiness.api  # noqa: F401
+import meetings.stats.api  # noqa: F401
 from meetings.api.blueprint import bp
 from meetings.api.openapi import build_document
 from meetings.auth.access import public

@@ -41,6 +41,14 @@ def format_number(value: int | float | None) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def format_decimal(value: float | None, places: int = 1) -> str:
+    """Vietnamese style: dots between thousands, a comma before decimals (233.538,2)."""
+    if value is None:
+        return ""
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def isoformat_local(value: datetime | None) -> str | None:
     """ISO 8601 with the +07:00 offset, as the API answers."""
     return to_local(value).isoformat() if value is not None else None

@@ -82,5 +82,5 @@ def register_web_hooks(app: Flask) -> None:
     app.context_processor(_template_helpers)
     app.jinja_env.filters.update(
         date=formatting.format_date, datetime=formatting.format_datetime, vnd=formatting.format_vnd,
-        number=formatting.format_number,
+        number=formatting.format_number, decimal=formatting.format_decimal,
     )

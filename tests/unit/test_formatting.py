@@ -38,3 +38,11 @@ def test_next_keeps_local_paths():
 def test_search_folds_vietnamese_diacritics():
     assert fold("Cục Thi hành án dân sự tỉnh An Giang") == "cuc thi hanh an dan su tinh an giang"
     assert fold("Đắk Lắk") == "dak lak"
+
+
+def test_decimals_in_vietnamese_style():
+    from meetings.core.formatting import format_decimal
+
+    assert format_decimal(233538.24) == "233.538,2"
+    assert format_decimal(91.8) == "91,8"
+    assert format_decimal(0) == "0,0"

@@ -1,0 +1,37 @@
+"""JSON route for the year's statistics, with the names DESIGN.md §4 gives them."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import jsonify, request
+
+from meetings.api.blueprint import bp
+from meetings.auth.access import roles
+from meetings.auth.roles import STAFF
+from meetings.errors import ValidationError
+from meetings.stats import services
+
+
+def annual_json(result: services.Statistics) -> dict[str, Any]:
+    scope = result.scope
+    return {
+        "year": scope.start.year, "from": scope.start.isoformat(), "to": scope.end.isoformat(),
+        "organizer": scope.organizer, "kind": scope.kind,
+        **result.totals,
+        "previous": {"year": result.previous_scope.start.year, **result.previous},
+        "changes": result.changes(),
+        "by_month": [{key: value for key, value in month.items() if key != "year"} for month in result.by_month],
+        "by_organizer": result.by_organizer,
+        "by_endpoint": result.by_endpoint,
+    }
+
+
+@bp.get("/stats/annual")
+@roles(*STAFF)
+def annual_stats():
+    if not request.args.get("year"):
+        raise ValidationError({"year": "required"})
+    args = {key: request.args.get(key, "") for key in ("year", "organizer", "kind")}
+    scope = services.parse_scope(args, today=date.today())
+    return jsonify(annual_json(services.statistics(scope)))
