@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, exists, func, select
+from sqlalchemy import Float, Integer, and_, case, exists, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, expression
@@ -91,15 +91,31 @@ def merges(session: Session) -> Merges:
     return Merges({old: (new, local_midnight(day)) for old, new, day in rows})
 
 
-def month_bucket(scope: Scope) -> ColumnElement:
-    """year × 100 + month of a meeting's Hà Nội start, from the month boundaries (portable SQL)."""
-    months = scope.months()
-    whens = []
-    for index, (year, month) in enumerate(months[:-1]):
-        following = months[index + 1]
-        whens.append((Meeting.start_at < local_midnight(date(*following, 1)), year * 100 + month))
-    last = months[-1][0] * 100 + months[-1][1]
-    return case(*whens, else_=last) if whens else expression.literal(last)
+class local_month(expression.FunctionElement):  # noqa: N801  (an SQL function's name)
+    """year × 100 + month of a UTC instant in Hà Nội time (UTC+7 all year: no daylight saving)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "local_month"
+
+
+@compiles(local_month, "postgresql")
+def _local_month_postgresql(element, compiler, **kw) -> str:
+    (instant,) = (compiler.process(clause, **kw) for clause in element.clauses)
+    local = f"({instant} AT TIME ZONE 'Asia/Ho_Chi_Minh')"
+    return f"CAST(EXTRACT(YEAR FROM {local}) * 100 + EXTRACT(MONTH FROM {local}) AS INTEGER)"
+
+
+@compiles(local_month)
+def _local_month_sqlite(element, compiler, **kw) -> str:
+    # SQLite keeps the UTC time as text; the modifier moves it to Hà Nội time.
+    (instant,) = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(strftime('%Y%m', {instant}, '+7 hours') AS INTEGER)"
+
+
+def month_bucket() -> ColumnElement:
+    """year × 100 + month of a meeting's Hà Nội start."""
+    return local_month(Meeting.start_at)
 
 
 def held(scope: Scope) -> list[ColumnElement]:
@@ -159,7 +175,7 @@ def _headcount() -> ColumnElement:
 
 def monthly_meetings(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Per month: meetings held, seconds, savings and travel avoided."""
-    bucket = month_bucket(scope).label("bucket")
+    bucket = month_bucket().label("bucket")
     saved = _savings_per_meeting(scope)
     rows = session.execute(
         select(bucket, func.count(Meeting.id).label("meetings"),
@@ -174,7 +190,7 @@ def monthly_meetings(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 def monthly_participation(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Per month: invited guests, connections, ready on time, not ready, attendees."""
-    bucket = month_bucket(scope).label("bucket")
+    bucket = month_bucket().label("bucket")
     rows = session.execute(_participants(scope, bucket, *_guest_figures(_headcount())).group_by(bucket))
     return [dict(row._mapping) for row in rows]
 
