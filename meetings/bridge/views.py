@@ -14,6 +14,7 @@ from meetings.auth.roles import ADMIN, BOOKER
 from meetings.bridge import services
 from meetings.bridge.ics_import import MAX_BYTES, import_invitation
 from meetings.bridge.models import MESSAGE_STATES
+from meetings.core.feedback import perform
 from meetings.core.labels import label
 from meetings.endpoints.services import EndpointFilter, search_endpoints
 from meetings.errors import ConflictError, ValidationError
@@ -106,14 +107,8 @@ def accept(invitation_id: int):
 def decline(invitation_id: int):
     item = services.get_invitation(invitation_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.decline_invitation(item, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Invitation declined; the Government Office will be told."), "success")
+        perform(lambda: services.decline_invitation(item, actor=current_user),
+                _("Invitation declined; the Government Office will be told."))
     return redirect(url_for("bridge.invitation", invitation_id=item.id))
 
 
@@ -167,12 +162,5 @@ def resume():
 def _act(message_id: int, action, done: str):
     message = services.get_message(message_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            action(message, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(done, "success")
+        perform(lambda: action(message, actor=current_user), done)
     return redirect(url_for("bridge.outbox", state=request.args.get("state") or None))
