@@ -71,7 +71,7 @@ def enforce_access():
     if rule is None or rule.allows(current_user):
         return None
     if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") or request.headers.get("Authorization"):
             raise Unauthorized()
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     from meetings.auth.services import record_denial

@@ -33,7 +33,8 @@ def _load_user_from_session(token: str):
 @login_manager.request_loader
 def _load_user_from_bearer(req):
     header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+    # Bearer tokens open the JSON API and the calendar files (DESIGN lists /meetings/<id>.ics with the API).
+    if not header.startswith("Bearer ") or not (req.path.startswith("/api/") or req.path.endswith(".ics")):
         return None
     from meetings.auth.services import user_for_token
 

@@ -73,3 +73,12 @@ def test_booker_starts_and_completes_by_hand(client, auth, bearer):
     assert db.session.get(Meeting, meeting["id"]).status == "in_progress"
     client.post(f"/meetings/{meeting['id']}/status", data={"csrf_token": token, "status": "completed"})
     assert db.session.get(Meeting, meeting["id"]).status == "in_progress"  # not before it started
+
+
+def test_a_meetings_ics_opens_with_a_bearer_token_too(client, bearer):
+    headers = bearer("leader")
+    meeting = client.post("/api/v1/meetings", json=meeting_body(future_day()), headers=bearer("booker")).get_json()
+    response = client.get(f"/meetings/{meeting['id']}.ics", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert client.get(f"/meetings/{meeting['id']}.ics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get(f"/meetings/{meeting['id']}.ics").status_code == 302  # a browser is sent to sign in
