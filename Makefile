@@ -14,7 +14,7 @@ export DEMO_PASSWORD
 CATALOGS := $(wildcard meetings/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test translations extract-messages clean
+.PHONY: install run test lint translations extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,10 @@ run: install
 	$(BIN)/flask scheduler run & scheduler=$$!; \
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: install

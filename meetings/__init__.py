@@ -24,13 +24,15 @@ def create_app(config: dict) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    from meetings.cli import register_cli
+    from meetings.core.transaction import install_commit_boundary
     from meetings.core.web import register_web_hooks
     from meetings.errors import register_error_handlers
-    from meetings.cli import register_cli
 
     register_web_hooks(app)
     register_error_handlers(app)
     register_cli(app)
+    install_commit_boundary(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
@@ -56,28 +58,28 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     Bootstrap5(app)
     # Models must be imported before migrations or queries see the metadata.
-    import meetings.auth.models  # noqa: F401
-    import meetings.endpoints.models  # noqa: F401
-    import meetings.booking.models  # noqa: F401
-    import meetings.notify.models  # noqa: F401
-    import meetings.bridge.models  # noqa: F401
-    import meetings.readiness.models  # noqa: F401
     import meetings.attendance.models  # noqa: F401
+    import meetings.auth.models  # noqa: F401
+    import meetings.booking.models  # noqa: F401
+    import meetings.bridge.models  # noqa: F401
+    import meetings.endpoints.models  # noqa: F401
+    import meetings.notify.models  # noqa: F401
+    import meetings.readiness.models  # noqa: F401
     import meetings.savings.models  # noqa: F401
     import meetings.stats.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from meetings.api.views import bp as api_bp
+    from meetings.attendance.views import bp as attendance_bp
     from meetings.auth.views import bp as auth_bp
     from meetings.booking.ical_views import bp as ical_bp
     from meetings.booking.views import bp as booking_bp
+    from meetings.bridge.views import bp as bridge_bp
     from meetings.core.views import bp as core_bp
     from meetings.endpoints.views import bp as endpoints_bp
     from meetings.notify.views import bp as notify_bp
-    from meetings.bridge.views import bp as bridge_bp
     from meetings.readiness.views import bp as readiness_bp
-    from meetings.attendance.views import bp as attendance_bp
     from meetings.savings.views import bp as savings_bp  # its services store savings when a meeting is held
     from meetings.stats.views import bp as stats_bp
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from meetings.auth import services as users_service
 from meetings.auth.models import User
 from meetings.auth.roles import ROLES
+from meetings.bridge.cli import register_govconf_cli
 from meetings.endpoints.models import Endpoint
 from meetings.endpoints.reorganisation import apply_province_merge
 from meetings.endpoints.seed import seed_demo_contacts, seed_endpoints
 from meetings.errors import DomainError, ValidationError
 from meetings.extensions import db
 from meetings.savings.rates import seed_default_rates
-from meetings.bridge.cli import register_govconf_cli
 from meetings.scheduler.cli import register_scheduler_cli
 
 DEMO_STAFF = (

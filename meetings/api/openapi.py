@@ -27,42 +27,91 @@ SCHEMAS = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "examples": ["validation", "conflict", "not_found", "unauthenticated"]},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                "conflicts": {"type": "array", "items": {"type": "object"}},
-            },
-        }},
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["validation", "conflict", "not_found", "unauthenticated"]},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "conflicts": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
     },
     "Annual": {
         "type": "object",
-        "required": ["year", "meetings", "hours", "endpoint_connections", "attendees", "attendance_rate",
-                     "readiness_on_time_rate", "savings_vnd", "travel_km_avoided", "by_month", "by_organizer",
-                     "by_endpoint"],
+        "required": [
+            "year",
+            "meetings",
+            "hours",
+            "endpoint_connections",
+            "attendees",
+            "attendance_rate",
+            "readiness_on_time_rate",
+            "savings_vnd",
+            "travel_km_avoided",
+            "by_month",
+            "by_organizer",
+            "by_endpoint",
+        ],
         "properties": {
-            "year": {"type": "integer"}, "meetings": {"type": "integer"}, "hours": {"type": "number"},
+            "year": {"type": "integer"},
+            "meetings": {"type": "integer"},
+            "hours": {"type": "number"},
             "endpoint_connections": {"type": "integer", "description": "Guests (not the host) present or partial"},
-            "attendees": {"type": "integer"}, "invited": {"type": "integer"},
+            "attendees": {"type": "integer"},
+            "invited": {"type": "integer"},
             "attendance_rate": {"type": "number", "description": "connections / invited guests, 0 to 1"},
-            "readiness_on_time_rate": {"type": "number",
-                                       "description": "guests answering ready no later than the start / invited"},
-            "savings_vnd": {"type": "integer"}, "travel_km_avoided": {"type": "integer"},
+            "readiness_on_time_rate": {
+                "type": "number",
+                "description": "guests answering ready no later than the start / invited",
+            },
+            "savings_vnd": {"type": "integer"},
+            "travel_km_avoided": {"type": "integer"},
             "travel_hours_avoided": {"type": "number"},
             "previous": {"type": "object", "description": "The same figures a year earlier"},
             "changes": {"type": "object", "description": "Per figure: {difference, percent}"},
-            "by_month": {"type": "array", "items": {"type": "object", "properties": {
-                "month": {"type": "integer"}, "meetings": {"type": "integer"}, "savings_vnd": {"type": "integer"}}}},
-            "by_organizer": {"type": "array", "items": {"type": "object", "properties": {
-                "organizer": {"type": "string"}, "meetings": {"type": "integer"}, "hours": {"type": "number"},
-                "savings_vnd": {"type": "integer"}}}},
-            "by_endpoint": {"type": "array", "items": {"type": "object", "properties": {
-                "endpoint": {"type": "string"}, "name": {"type": "string"}, "meetings": {"type": "integer"},
-                "connections": {"type": "integer"}, "not_ready": {"type": "integer"},
-                "attendance_rate": {"type": "number"}, "readiness_on_time_rate": {"type": "number"},
-                "savings_vnd": {"type": "integer"}}}},
+            "by_month": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "month": {"type": "integer"},
+                        "meetings": {"type": "integer"},
+                        "savings_vnd": {"type": "integer"},
+                    },
+                },
+            },
+            "by_organizer": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "organizer": {"type": "string"},
+                        "meetings": {"type": "integer"},
+                        "hours": {"type": "number"},
+                        "savings_vnd": {"type": "integer"},
+                    },
+                },
+            },
+            "by_endpoint": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "endpoint": {"type": "string"},
+                        "name": {"type": "string"},
+                        "meetings": {"type": "integer"},
+                        "connections": {"type": "integer"},
+                        "not_ready": {"type": "integer"},
+                        "attendance_rate": {"type": "number"},
+                        "readiness_on_time_rate": {"type": "number"},
+                        "savings_vnd": {"type": "integer"},
+                    },
+                },
+            },
         },
     },
     "Endpoint": {
@@ -70,44 +119,81 @@ SCHEMAS = {
         "properties": {
             "code": {"type": "string", "examples": ["thads-an-giang"]},
             "name": {"type": "string"},
-            "kind": {"type": "string", "enum": ["hq", "enforcement", "law_school", "southern_office", "government", "other"]},
-            "province": {"type": "string"}, "region": {"type": "string", "enum": ["north", "central", "south"]},
-            "subregion": {"type": "string"}, "city": {"type": "string"},
-            "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
-            "distance_km": {"type": "integer"}, "seats": {"type": "integer"}, "dial_string": {"type": "string"},
-            "contact": {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"},
-                                                         "phone": {"type": "string"}}},
+            "kind": {
+                "type": "string",
+                "enum": ["hq", "enforcement", "law_school", "southern_office", "government", "other"],
+            },
+            "province": {"type": "string"},
+            "region": {"type": "string", "enum": ["north", "central", "south"]},
+            "subregion": {"type": "string"},
+            "city": {"type": "string"},
+            "latitude": {"type": ["number", "null"]},
+            "longitude": {"type": ["number", "null"]},
+            "distance_km": {"type": "integer"},
+            "seats": {"type": "integer"},
+            "dial_string": {"type": "string"},
+            "contact": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "email": {"type": "string"}, "phone": {"type": "string"}},
+            },
             "active": {"type": "boolean"},
             "retired_on": {"type": ["string", "null"], "format": "date"},
             "successor": {"type": ["string", "null"]},
-            "former_names": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "province": {"type": "string"}, "until": {"type": "string", "format": "date"}}}},
+            "former_names": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "province": {"type": "string"},
+                        "until": {"type": "string", "format": "date"},
+                    },
+                },
+            },
         },
     },
     "Group": {
         "type": "object",
-        "properties": {"name": {"type": "string", "examples": ["all-enforcement"]}, "label": {"type": "string"},
-                       "label_en": {"type": "string"}, "system": {"type": "boolean"},
-                       "description": {"type": "string"}, "members": {"type": "array", "items": {"type": "string"}}},
+        "properties": {
+            "name": {"type": "string", "examples": ["all-enforcement"]},
+            "label": {"type": "string"},
+            "label_en": {"type": "string"},
+            "system": {"type": "boolean"},
+            "description": {"type": "string"},
+            "members": {"type": "array", "items": {"type": "string"}},
+        },
     },
     "Participant": {
         "type": "object",
-        "properties": {"endpoint": {"type": "string"}, "name": {"type": "string"}, "region": {"type": "string"},
-                       "is_host": {"type": "boolean"}, "expected_attendees": {"type": "integer"},
-                       "readiness": {"type": "string", "enum": ["pending", "ready", "not_ready"]},
-                       "attendance": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]}},
+        "properties": {
+            "endpoint": {"type": "string"},
+            "name": {"type": "string"},
+            "region": {"type": "string"},
+            "is_host": {"type": "boolean"},
+            "expected_attendees": {"type": "integer"},
+            "readiness": {"type": "string", "enum": ["pending", "ready", "not_ready"]},
+            "attendance": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+        },
     },
     "Meeting": {
         "type": "object",
         "properties": {
-            "id": {"type": "integer"}, "title": {"type": "string"},
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
             "start": {"type": "string", "format": "date-time", "examples": ["2026-12-01T08:00:00+07:00"]},
-            "end": {"type": "string", "format": "date-time"}, "test_at": {"type": ["string", "null"], "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "test_at": {"type": ["string", "null"], "format": "date-time"},
             "status": {"type": "string", "enum": ["draft", "scheduled", "in_progress", "completed", "cancelled"]},
-            "host": {"type": "string"}, "organizer": {"type": "string"}, "chair": {"type": "string"},
-            "agenda": {"type": "string"}, "bridge_to_government": {"type": "boolean"},
-            "series_id": {"type": ["integer", "null"]}, "ics_uid": {"type": "string"}, "sequence": {"type": "integer"},
-            "ics_url": {"type": "string"}, "cancel_reason": {"type": ["string", "null"]},
+            "host": {"type": "string"},
+            "organizer": {"type": "string"},
+            "chair": {"type": "string"},
+            "agenda": {"type": "string"},
+            "bridge_to_government": {"type": "boolean"},
+            "series_id": {"type": ["integer", "null"]},
+            "ics_uid": {"type": "string"},
+            "sequence": {"type": "integer"},
+            "ics_url": {"type": "string"},
+            "cancel_reason": {"type": ["string", "null"]},
             "participant_count": {"type": "integer"},
             "participants": {"type": "array", "items": {"$ref": "#/components/schemas/Participant"}},
         },
@@ -116,13 +202,20 @@ SCHEMAS = {
         "type": "object",
         "description": "Times are ISO 8601; without an offset they are Hà Nội time (+07:00).",
         "properties": {
-            "title": {"type": "string", "maxLength": 300}, "start": {"type": "string"}, "end": {"type": "string"},
+            "title": {"type": "string", "maxLength": 300},
+            "start": {"type": "string"},
+            "end": {"type": "string"},
             "host": {"type": "string", "description": "Endpoint code; default moj-hq"},
             "endpoints": {"type": "array", "items": {"type": "string"}},
             "groups": {"type": "array", "items": {"type": "string"}, "description": "Expanded to active members"},
-            "attendees": {"type": "object", "additionalProperties": {"type": "integer"},
-                          "description": "Expected attendees per endpoint code"},
-            "organizer": {"type": "string"}, "chair": {"type": "string"}, "agenda": {"type": "string"},
+            "attendees": {
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+                "description": "Expected attendees per endpoint code",
+            },
+            "organizer": {"type": "string"},
+            "chair": {"type": "string"},
+            "agenda": {"type": "string"},
             "bridge_to_government": {"type": "boolean"},
             "test_minutes_before": {"type": "integer", "description": "Technical test lead time; default 60"},
             "recurrence": {"type": "string", "examples": ["FREQ=WEEKLY;COUNT=10", "FREQ=MONTHLY;UNTIL=20271231"]},
@@ -134,59 +227,104 @@ SCHEMAS = {
         "type": "object",
         "description": "Every invited endpoint's answer, with counts. Answers 304 to If-None-Match when unchanged.",
         "properties": {
-            "meeting": {"type": "integer"}, "title": {"type": "string"},
-            "start": {"type": "string", "format": "date-time"}, "status": {"type": "string"},
+            "meeting": {"type": "integer"},
+            "title": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "status": {"type": "string"},
             "open": {"type": "boolean", "description": "Answers are taken until the start"},
             "test_open": {"type": "boolean", "description": "The technical test slot is open"},
             "version": {"type": "string", "description": "Also the ETag"},
-            "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in ("pending", "ready", "not_ready")}},
-            "tests": {"type": "object", "properties": {k: {"type": "integer"} for k in ("test_ok", "test_failed", "untested")}},
+            "counts": {
+                "type": "object",
+                "properties": {k: {"type": "integer"} for k in ("pending", "ready", "not_ready")},
+            },
+            "tests": {
+                "type": "object",
+                "properties": {k: {"type": "integer"} for k in ("test_ok", "test_failed", "untested")},
+            },
             "probes": {"type": "object", "properties": {k: {"type": "integer"} for k in ("ok", "failed", "unchecked")}},
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReadinessItem"}},
-            "history": {"type": "array", "description": "With ?history=N: the newest N changes", "items": {
-                "type": "object", "properties": {
-                    "id": {"type": "integer"}, "endpoint": {"type": "string"}, "name": {"type": "string"},
-                    "aspect": {"type": "string", "enum": ["answer", "test"]}, "from": {"type": ["string", "null"]},
-                    "to": {"type": "string"}, "note": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
-                    "by": {"type": ["string", "null"]}, "via": {"type": "string", "enum": ["web", "api", "link"]},
-                    "on_behalf": {"type": "boolean"}}}},
+            "history": {
+                "type": "array",
+                "description": "With ?history=N: the newest N changes",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "endpoint": {"type": "string"},
+                        "name": {"type": "string"},
+                        "aspect": {"type": "string", "enum": ["answer", "test"]},
+                        "from": {"type": ["string", "null"]},
+                        "to": {"type": "string"},
+                        "note": {"type": "string"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "by": {"type": ["string", "null"]},
+                        "via": {"type": "string", "enum": ["web", "api", "link"]},
+                        "on_behalf": {"type": "boolean"},
+                    },
+                },
+            },
         },
     },
     "ReadinessItem": {
         "type": "object",
         "properties": {
-            "endpoint": {"type": "string"}, "name": {"type": "string"}, "region": {"type": "string"},
-            "province": {"type": "string"}, "is_host": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["pending", "ready", "not_ready"]}, "note": {"type": "string"},
+            "endpoint": {"type": "string"},
+            "name": {"type": "string"},
+            "region": {"type": "string"},
+            "province": {"type": "string"},
+            "is_host": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["pending", "ready", "not_ready"]},
+            "note": {"type": "string"},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
             "updated_by": {"type": ["string", "null"], "description": "Username; null for the e-mail link"},
             "updated_via": {"type": ["string", "null"], "enum": ["web", "api", "link", None]},
             "on_behalf": {"type": "boolean", "description": "Answered by a booker or admin for the endpoint"},
-            "test": {"type": ["object", "null"], "properties": {
-                "result": {"type": "string", "enum": ["test_ok", "test_failed"]}, "note": {"type": "string"},
-                "at": {"type": "string", "format": "date-time"}, "by": {"type": "string"}}},
-            "probe": {"type": ["object", "null"], "description": "Null when the endpoint has no probe address",
-                      "properties": {"address": {"type": "string"},
-                                     "state": {"type": ["string", "null"], "enum": ["ok", "failed", None]},
-                                     "detail": {"type": "string"}, "latency_ms": {"type": ["integer", "null"]},
-                                     "checked_at": {"type": ["string", "null"], "format": "date-time"}}},
+            "test": {
+                "type": ["object", "null"],
+                "properties": {
+                    "result": {"type": "string", "enum": ["test_ok", "test_failed"]},
+                    "note": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "by": {"type": "string"},
+                },
+            },
+            "probe": {
+                "type": ["object", "null"],
+                "description": "Null when the endpoint has no probe address",
+                "properties": {
+                    "address": {"type": "string"},
+                    "state": {"type": ["string", "null"], "enum": ["ok", "failed", None]},
+                    "detail": {"type": "string"},
+                    "latency_ms": {"type": ["integer", "null"]},
+                    "checked_at": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
             "reminded_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "Series": {
         "type": "object",
-        "properties": {"series_id": {"type": "integer"},
-                       "meetings": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}},
+        "properties": {
+            "series_id": {"type": "integer"},
+            "meetings": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}},
+        },
     },
     "User": {
         "type": "object",
-        "properties": {"username": {"type": "string"}, "role": {"type": "string"}, "full_name": {"type": "string"},
-                       "endpoint": {"type": ["string", "null"]}},
+        "properties": {
+            "username": {"type": "string"},
+            "role": {"type": "string"},
+            "full_name": {"type": "string"},
+            "endpoint": {"type": ["string", "null"]},
+        },
     },
     "Attendance": {
         "type": "object",
         "properties": {
-            "endpoint": {"type": "string"}, "name": {"type": "string"}, "is_host": {"type": "boolean"},
+            "endpoint": {"type": "string"},
+            "name": {"type": "string"},
+            "is_host": {"type": "boolean"},
             "expected_attendees": {"type": "integer"},
             "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
             "attendees": {"type": ["integer", "null"], "description": "Headcount"},
@@ -194,13 +332,14 @@ SCHEMAS = {
             "disconnected_at": {"type": ["string", "null"], "format": "date-time"},
             "connected_minutes": {"type": ["integer", "null"]},
             "source": {"type": ["string", "null"], "enum": ["manual", "cdr", None]},
-            "recorded_by": {"type": ["string", "null"]}, "recorded_at": {"type": ["string", "null"], "format": "date-time"},
+            "recorded_by": {"type": ["string", "null"]},
+            "recorded_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "AttendanceInput": {
         "type": "object",
         "description": "Omitted fields keep their value; null clears one (status null clears the record). "
-                       "Operators send only `attendees`, for their own endpoint.",
+        "Operators send only `attendees`, for their own endpoint.",
         "properties": {
             "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
             "attendees": {"type": ["integer", "null"], "minimum": 0, "maximum": 10000},
@@ -212,249 +351,555 @@ SCHEMAS = {
         "type": "object",
         "description": "A parsed call-detail-record file; nothing is recorded until it is confirmed.",
         "properties": {
-            "import_id": {"type": "integer"}, "meeting": {"type": "integer"},
+            "import_id": {"type": "integer"},
+            "meeting": {"type": "integer"},
             "state": {"type": "string", "enum": ["pending", "confirmed", "discarded"]},
-            "filename": {"type": "string"}, "uploaded_at": {"type": "string", "format": "date-time"},
+            "filename": {"type": "string"},
+            "uploaded_at": {"type": "string", "format": "date-time"},
             "uploaded_by": {"type": ["string", "null"]},
-            "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
-                                                        ("rows", "valid", "problems", "endpoints", "missing")}},
-            "endpoints": {"type": "array", "items": {"type": "object", "properties": {
-                "endpoint": {"type": "string"}, "name": {"type": "string"},
-                "status": {"type": "string", "enum": ["present", "partial"]},
-                "connected_at": {"type": "string", "format": "date-time"},
-                "disconnected_at": {"type": "string", "format": "date-time"},
-                "connected_minutes": {"type": "integer"}, "lines": {"type": "array", "items": {"type": "integer"}}}}},
-            "problems": {"type": "array", "items": {"type": "object", "properties": {
-                "line": {"type": "integer"}, "message": {"type": "string"}, "dial_string": {"type": "string"},
-                "code": {"type": "string", "enum": ["no_dial_string", "bad_time", "bad_duration", "no_end",
-                                                    "duration_mismatch", "ends_before_start", "duplicate",
-                                                    "unknown_dial", "not_participant", "outside_meeting"]}}}},
+            "counts": {
+                "type": "object",
+                "properties": {k: {"type": "integer"} for k in ("rows", "valid", "problems", "endpoints", "missing")},
+            },
+            "endpoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "endpoint": {"type": "string"},
+                        "name": {"type": "string"},
+                        "status": {"type": "string", "enum": ["present", "partial"]},
+                        "connected_at": {"type": "string", "format": "date-time"},
+                        "disconnected_at": {"type": "string", "format": "date-time"},
+                        "connected_minutes": {"type": "integer"},
+                        "lines": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
+            },
+            "problems": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "message": {"type": "string"},
+                        "dial_string": {"type": "string"},
+                        "code": {
+                            "type": "string",
+                            "enum": [
+                                "no_dial_string",
+                                "bad_time",
+                                "bad_duration",
+                                "no_end",
+                                "duration_mismatch",
+                                "ends_before_start",
+                                "duplicate",
+                                "unknown_dial",
+                                "not_participant",
+                                "outside_meeting",
+                            ],
+                        },
+                    },
+                },
+            },
             "missing": {"type": "array", "items": {"type": "string"}, "description": "Endpoints without a call"},
         },
     },
     "Savings": {
         "type": "object",
         "description": "Money in whole đồng. `status: stored` is the snapshot taken when the meeting was held "
-                       "(its rates frozen); `estimate` uses the rates in force on the meeting's day.",
+        "(its rates frozen); `estimate` uses the rates in force on the meeting's day.",
         "properties": {
-            "meeting": {"type": "integer"}, "status": {"type": "string", "enum": ["stored", "estimate"]},
+            "meeting": {"type": "integer"},
+            "status": {"type": "string", "enum": ["stored", "estimate"]},
             "reason": {"type": ["string", "null"], "enum": ["completed", "attendance", "recomputed", None]},
-            "computed_at": {"type": ["string", "null"], "format": "date-time"}, "computed_by": {"type": ["string", "null"]},
-            "host": {"type": "string"}, "total_vnd": {"type": "integer"},
+            "computed_at": {"type": ["string", "null"], "format": "date-time"},
+            "computed_by": {"type": ["string", "null"]},
+            "host": {"type": "string"},
+            "total_vnd": {"type": "integer"},
             "travel_km_avoided": {"type": "integer", "description": "Person-kilometres, round trips"},
             "travel_hours_avoided": {"type": "number", "description": "Person-hours, round trips"},
             "rates_effective_from": {"type": "string", "format": "date"},
-            "rate_version": {"type": ["integer", "null"]}, "rates": {"type": "object"},
+            "rate_version": {"type": ["integer", "null"]},
+            "rates": {"type": "object"},
             "counts": {"type": "object"},
-            "items": {"type": "array", "items": {"type": "object", "properties": {
-                "endpoint": {"type": "string"}, "name": {"type": "string"},
-                "attendance": {"type": ["string", "null"]}, "counted": {"type": "boolean"},
-                "attendees": {"type": "integer"}, "attendees_source": {"type": "string", "enum": ["headcount", "expected"]},
-                "distance_km": {"type": "integer"}, "mode": {"type": ["string", "null"], "enum": ["road", "air", None]},
-                "basis": {"type": ["string", "null"], "enum": ["local", "own_vehicle", "road_band", "air_band", None]},
-                "fare_one_way_vnd": {"type": "integer"}, "fare_band_from_km": {"type": ["integer", "null"]},
-                "days": {"type": "integer"}, "nights": {"type": "integer"}, "same_day": {"type": "boolean"},
-                "travel_vnd": {"type": "integer"}, "per_diem_vnd": {"type": "integer"},
-                "lodging_vnd": {"type": "integer"}, "vc_hours": {"type": "number"}, "vc_cost_vnd": {"type": "integer"},
-                "saving_vnd": {"type": "integer"}, "travel_km": {"type": "integer"},
-                "travel_hours": {"type": "number"}}}},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "endpoint": {"type": "string"},
+                        "name": {"type": "string"},
+                        "attendance": {"type": ["string", "null"]},
+                        "counted": {"type": "boolean"},
+                        "attendees": {"type": "integer"},
+                        "attendees_source": {"type": "string", "enum": ["headcount", "expected"]},
+                        "distance_km": {"type": "integer"},
+                        "mode": {"type": ["string", "null"], "enum": ["road", "air", None]},
+                        "basis": {
+                            "type": ["string", "null"],
+                            "enum": ["local", "own_vehicle", "road_band", "air_band", None],
+                        },
+                        "fare_one_way_vnd": {"type": "integer"},
+                        "fare_band_from_km": {"type": ["integer", "null"]},
+                        "days": {"type": "integer"},
+                        "nights": {"type": "integer"},
+                        "same_day": {"type": "boolean"},
+                        "travel_vnd": {"type": "integer"},
+                        "per_diem_vnd": {"type": "integer"},
+                        "lodging_vnd": {"type": "integer"},
+                        "vc_hours": {"type": "number"},
+                        "vc_cost_vnd": {"type": "integer"},
+                        "saving_vnd": {"type": "integer"},
+                        "travel_km": {"type": "integer"},
+                        "travel_hours": {"type": "number"},
+                    },
+                },
+            },
         },
     },
 }
 
 PATHS = {
-    "/auth/token": {"post": {
-        "summary": "Exchange a username and password for a bearer token",
-        "security": [],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["username", "password"],
-            "properties": {"username": {"type": "string"}, "password": {"type": "string"},
-                           "name": {"type": "string", "description": "A label for the token"}}}}}},
-        "responses": {"201": _response("Token created", {"type": "object", "properties": {
-            "token": {"type": "string"}, "token_type": {"type": "string"},
-            "user": {"$ref": "#/components/schemas/User"}}}), **_errors(400, 401, 422, 429)},
-    }},
-    "/endpoints": {"get": {
-        "summary": "List endpoints",
-        "parameters": [
-            _param("kind", "Only this kind"), _param("region", "Only this region"),
-            _param("group", "Only members of this group"), _param("q", "Search in code, name, province (accents ignored)"),
-            _param("active", "true: in service; false: retired or merged; absent: all", schema={"type": "boolean"}),
-        ],
-        "responses": {"200": _response("Endpoints", {"type": "object", "properties": {
-            "count": {"type": "integer"}, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Endpoint"}}}}),
-            **_errors(401, 404, 422)},
-    }},
-    "/endpoints/{code}": {"get": {
-        "summary": "One endpoint",
-        "parameters": [_param("code", "The endpoint's code", where="path")],
-        "responses": {"200": _response("The endpoint", {"$ref": "#/components/schemas/Endpoint"}), **_errors(401, 404)},
-    }},
-    "/groups": {"get": {
-        "summary": "Groups of endpoints with their active members",
-        "responses": {"200": _response("Groups", {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}}}}), **_errors(401)},
-    }},
+    "/auth/token": {
+        "post": {
+            "summary": "Exchange a username and password for a bearer token",
+            "security": [],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["username", "password"],
+                            "properties": {
+                                "username": {"type": "string"},
+                                "password": {"type": "string"},
+                                "name": {"type": "string", "description": "A label for the token"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _response(
+                    "Token created",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "token": {"type": "string"},
+                            "token_type": {"type": "string"},
+                            "user": {"$ref": "#/components/schemas/User"},
+                        },
+                    },
+                ),
+                **_errors(400, 401, 422, 429),
+            },
+        }
+    },
+    "/endpoints": {
+        "get": {
+            "summary": "List endpoints",
+            "parameters": [
+                _param("kind", "Only this kind"),
+                _param("region", "Only this region"),
+                _param("group", "Only members of this group"),
+                _param("q", "Search in code, name, province (accents ignored)"),
+                _param("active", "true: in service; false: retired or merged; absent: all", schema={"type": "boolean"}),
+            ],
+            "responses": {
+                "200": _response(
+                    "Endpoints",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Endpoint"}},
+                        },
+                    },
+                ),
+                **_errors(401, 404, 422),
+            },
+        }
+    },
+    "/endpoints/{code}": {
+        "get": {
+            "summary": "One endpoint",
+            "parameters": [_param("code", "The endpoint's code", where="path")],
+            "responses": {
+                "200": _response("The endpoint", {"$ref": "#/components/schemas/Endpoint"}),
+                **_errors(401, 404),
+            },
+        }
+    },
+    "/groups": {
+        "get": {
+            "summary": "Groups of endpoints with their active members",
+            "responses": {
+                "200": _response(
+                    "Groups",
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}}},
+                    },
+                ),
+                **_errors(401),
+            },
+        }
+    },
     "/meetings": {
         "get": {
             "summary": "List meetings (operators: only their endpoint's)",
-            "parameters": [_param("from", "Meetings ending after this time"), _param("to", "Meetings starting before this time"),
-                           _param("endpoint", "Only meetings with this endpoint"), _param("status", "Only this status"),
-                           _param("organizer", "Only this organising unit"), _param("q", "Title contains")],
-            "responses": {"200": _response("Meetings", {"type": "object", "properties": {
-                "count": {"type": "integer"}, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}}}),
-                **_errors(401, 422)},
+            "parameters": [
+                _param("from", "Meetings ending after this time"),
+                _param("to", "Meetings starting before this time"),
+                _param("endpoint", "Only meetings with this endpoint"),
+                _param("status", "Only this status"),
+                _param("organizer", "Only this organising unit"),
+                _param("q", "Title contains"),
+            ],
+            "responses": {
+                "200": _response(
+                    "Meetings",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}},
+                        },
+                    },
+                ),
+                **_errors(401, 422),
+            },
         },
         "post": {
             "summary": "Book a meeting, or a series with `recurrence` (bookers and admins)",
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/MeetingInput"}}}},
-            "responses": {"201": _response("The meeting, or {series_id, meetings} for a series", {
-                "oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]}),
-                **_errors(400, 401, 403, 409, 422)},
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MeetingInput"}}},
+            },
+            "responses": {
+                "201": _response(
+                    "The meeting, or {series_id, meetings} for a series",
+                    {"oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]},
+                ),
+                **_errors(400, 401, 403, 409, 422),
+            },
         },
     },
-    "/meetings/check": {"post": {
-        "summary": "What booking these values would meet (conflicts, MCU capacity), without booking",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"allOf": [
-            {"$ref": "#/components/schemas/MeetingInput"},
-            {"type": "object", "properties": {"meeting": {"type": "integer", "description": "Ignore this meeting"}}}]}}}},
-        "responses": {"200": _response("The check", {"type": "object", "properties": {
-            "ok": {"type": "boolean"}, "participants": {"type": "integer"}, "occurrences": {"type": "integer"},
-            "conflicts": {"type": "array", "items": {"type": "object"}},
-            "capacity": {"type": "array", "items": {"type": "object"}}}}), **_errors(400, 401, 403, 422)},
-    }},
+    "/meetings/check": {
+        "post": {
+            "summary": "What booking these values would meet (conflicts, MCU capacity), without booking",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "allOf": [
+                                {"$ref": "#/components/schemas/MeetingInput"},
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "meeting": {"type": "integer", "description": "Ignore this meeting"}
+                                    },
+                                },
+                            ]
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _response(
+                    "The check",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "ok": {"type": "boolean"},
+                            "participants": {"type": "integer"},
+                            "occurrences": {"type": "integer"},
+                            "conflicts": {"type": "array", "items": {"type": "object"}},
+                            "capacity": {"type": "array", "items": {"type": "object"}},
+                        },
+                    },
+                ),
+                **_errors(400, 401, 403, 422),
+            },
+        }
+    },
     "/meetings/{meeting_id}": {
-        "get": {"summary": "One meeting", "parameters": [_param("meeting_id", "Meeting id", where="path",
-                                                                    schema={"type": "integer"})],
-                "responses": {"200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
-                              **_errors(401, 403, 404)}},
-        "patch": {"summary": "Change a meeting (same conflict rules); `scope: following` changes the rest of its series",
-                  "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
-                  "requestBody": {"required": True, "content": {"application/json": {
-                      "schema": {"$ref": "#/components/schemas/MeetingInput"}}}},
-                  "responses": {"200": _response("The meeting, or {series_id, meetings}", {
-                      "oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]}),
-                      **_errors(400, 401, 403, 404, 409, 422)}},
-        "delete": {"summary": "Cancel a meeting: it stays, with status cancelled. Body: {reason, scope}",
-                   "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
-                   "responses": {"200": _response("The cancelled meeting, or {series_id, meetings}", {
-                       "oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]}),
-                       **_errors(401, 403, 404, 409, 422)}},
+        "get": {
+            "summary": "One meeting",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "responses": {
+                "200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
+                **_errors(401, 403, 404),
+            },
+        },
+        "patch": {
+            "summary": "Change a meeting (same conflict rules); `scope: following` changes the rest of its series",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MeetingInput"}}},
+            },
+            "responses": {
+                "200": _response(
+                    "The meeting, or {series_id, meetings}",
+                    {"oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]},
+                ),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        },
+        "delete": {
+            "summary": "Cancel a meeting: it stays, with status cancelled. Body: {reason, scope}",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "responses": {
+                "200": _response(
+                    "The cancelled meeting, or {series_id, meetings}",
+                    {"oneOf": [{"$ref": "#/components/schemas/Meeting"}, {"$ref": "#/components/schemas/Series"}]},
+                ),
+                **_errors(401, 403, 404, 409, 422),
+            },
+        },
     },
-    "/meetings/{meeting_id}/complete": {"post": {
-        "summary": "Mark a meeting as held (the scheduler also does it at the end time); stores its savings snapshot",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
-        "responses": {"200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
-                      **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/attendance": {"get": {
-        "summary": "Every endpoint's attendance, with counts",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
-        "responses": {"200": _response("Attendance", {"type": "object", "properties": {
-            "meeting": {"type": "integer"}, "status": {"type": "string"}, "counts": {"type": "object"},
-            "attendees": {"type": "integer"},
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Attendance"}}}}),
-            **_errors(401, 403, 404)},
-    }},
-    "/meetings/{meeting_id}/attendance/{code}": {"put": {
-        "summary": "Record one endpoint's attendance (bookers, admins); an operator records their own headcount",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("code", "Endpoint code", where="path")],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/AttendanceInput"}}}},
-        "responses": {"200": _response("The endpoint's attendance", {"$ref": "#/components/schemas/Attendance"}),
-                      **_errors(400, 401, 403, 404, 409, 422)},
-    }},
-    "/meetings/{meeting_id}/attendance/cdr": {"post": {
-        "summary": "Upload an MCU call-detail-record CSV (multipart `file`, or a text/csv body): a preview, "
-                   "recorded only when confirmed (or at once with ?confirm=true)",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("confirm", "Record the valid rows at once", schema={"type": "boolean"}),
-                       _param("mark_absent", "With confirm: endpoints without a call and without a record "
-                                             "become absent", schema={"type": "boolean"})],
-        "requestBody": {"required": True, "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
-                                                                                        "format": "binary"}}}},
-            "text/csv": {"schema": {"type": "string"}}}},
-        "responses": {"201": _response("The pending import", {"$ref": "#/components/schemas/CdrImport"}),
-                      "200": _response("The confirmed import (confirm=true)", {"$ref": "#/components/schemas/CdrImport"}),
-                      "413": _response("Larger than the upload limit", ERROR),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
+    "/meetings/{meeting_id}/complete": {
+        "post": {
+            "summary": "Mark a meeting as held (the scheduler also does it at the end time); "
+            "stores its savings snapshot",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "responses": {
+                "200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
+                **_errors(401, 403, 404, 409),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/attendance": {
+        "get": {
+            "summary": "Every endpoint's attendance, with counts",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "responses": {
+                "200": _response(
+                    "Attendance",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "meeting": {"type": "integer"},
+                            "status": {"type": "string"},
+                            "counts": {"type": "object"},
+                            "attendees": {"type": "integer"},
+                            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Attendance"}},
+                        },
+                    },
+                ),
+                **_errors(401, 403, 404),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/attendance/{code}": {
+        "put": {
+            "summary": "Record one endpoint's attendance (bookers, admins); an operator records their own headcount",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("code", "Endpoint code", where="path"),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AttendanceInput"}}},
+            },
+            "responses": {
+                "200": _response("The endpoint's attendance", {"$ref": "#/components/schemas/Attendance"}),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/attendance/cdr": {
+        "post": {
+            "summary": "Upload an MCU call-detail-record CSV (multipart `file`, or a text/csv body): a preview, "
+            "recorded only when confirmed (or at once with ?confirm=true)",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("confirm", "Record the valid rows at once", schema={"type": "boolean"}),
+                _param(
+                    "mark_absent",
+                    "With confirm: endpoints without a call and without a record become absent",
+                    schema={"type": "boolean"},
+                ),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                    },
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            },
+            "responses": {
+                "201": _response("The pending import", {"$ref": "#/components/schemas/CdrImport"}),
+                "200": _response("The confirmed import (confirm=true)", {"$ref": "#/components/schemas/CdrImport"}),
+                "413": _response("Larger than the upload limit", ERROR),
+                **_errors(401, 403, 404, 409, 422),
+            },
+        }
+    },
     "/meetings/{meeting_id}/attendance/cdr/{import_id}": {
-        "get": {"summary": "An import's preview",
-                "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                               _param("import_id", "Import id", where="path", schema={"type": "integer"})],
-                "responses": {"200": _response("The import", {"$ref": "#/components/schemas/CdrImport"}),
-                              **_errors(401, 403, 404)}},
-        "delete": {"summary": "Discard a pending import",
-                   "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                                  _param("import_id", "Import id", where="path", schema={"type": "integer"})],
-                   "responses": {"200": _response("The discarded import", {"$ref": "#/components/schemas/CdrImport"}),
-                                 **_errors(401, 403, 404, 409)}},
+        "get": {
+            "summary": "An import's preview",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("import_id", "Import id", where="path", schema={"type": "integer"}),
+            ],
+            "responses": {
+                "200": _response("The import", {"$ref": "#/components/schemas/CdrImport"}),
+                **_errors(401, 403, 404),
+            },
+        },
+        "delete": {
+            "summary": "Discard a pending import",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("import_id", "Import id", where="path", schema={"type": "integer"}),
+            ],
+            "responses": {
+                "200": _response("The discarded import", {"$ref": "#/components/schemas/CdrImport"}),
+                **_errors(401, 403, 404, 409),
+            },
+        },
     },
-    "/meetings/{meeting_id}/attendance/cdr/{import_id}/confirm": {"post": {
-        "summary": "Record the valid rows of a pending import. Body (optional): {\"mark_absent\": true}",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("import_id", "Import id", where="path", schema={"type": "integer"})],
-        "responses": {"200": _response("The confirmed import", {"$ref": "#/components/schemas/CdrImport"}),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
-    "/meetings/{meeting_id}/savings": {"get": {
-        "summary": "The savings per endpoint and in total: the snapshot of a held meeting, else an estimate",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
-        "responses": {"200": _response("The savings", {"$ref": "#/components/schemas/Savings"}),
-                      **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/readiness": {"get": {
-        "summary": "Every invited endpoint's readiness with counts (operators: only their endpoint's meetings)",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("history", "Include the newest N changes (0 to 200)", schema={"type": "integer"}),
-                       _param("If-None-Match", "The ETag of the last answer: 304 when nothing changed", where="header")],
-        "responses": {"200": _response("The readiness", {"$ref": "#/components/schemas/Readiness"}),
-                      "304": _response("Nothing changed since that ETag"), **_errors(401, 403, 404, 422)},
-    }},
-    "/meetings/{meeting_id}/readiness/{code}": {"put": {
-        "summary": "Answer for an endpoint: operators for their own; bookers and admins on its behalf. "
-                   "Closed (409) once the meeting starts",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("code", "The endpoint's code", where="path")],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["status"],
-            "properties": {"status": {"type": "string", "enum": ["ready", "not_ready"]},
-                           "note": {"type": "string", "maxLength": 500,
-                                    "description": "The reason; required when not_ready"}}}}}},
-        "responses": {"200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
-                      **_errors(400, 401, 403, 404, 409, 422)},
-    }},
-    "/meetings/{meeting_id}/readiness/{code}/test": {"put": {
-        "summary": "Record an endpoint's technical test call (bookers, admins, the host endpoint's operator), "
-                   "from the test slot until the end",
-        "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
-                       _param("code", "The endpoint's code", where="path")],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["result"],
-            "properties": {"result": {"type": "string", "enum": ["test_ok", "test_failed"]},
-                           "note": {"type": "string", "maxLength": 500,
-                                    "description": "Required when test_failed"}}}}}},
-        "responses": {"200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
-                      **_errors(400, 401, 403, 404, 409, 422)},
-    }},
-    "/stats/annual": {"get": {
-        "summary": "A year's figures (held meetings), the previous year's and the changes, by month, organising unit "
-                   "and endpoint (leaders, bookers, admins). Merged endpoints count under their successor from the merge",
-        "parameters": [_param("year", "The year", required=True, schema={"type": "integer"}),
-                       _param("organizer", "Only this organising unit"),
-                       _param("kind", "Only endpoints of this kind", schema={"type": "string", "enum": [
-                           "hq", "enforcement", "law_school", "southern_office", "government", "other"]})],
-        "responses": {"200": _response("The year's statistics", {"$ref": "#/components/schemas/Annual"}),
-                      **_errors(401, 403, 422)},
-    }},
-    "/openapi.json": {"get": {
-        "summary": "This document", "security": [],
-        "responses": {"200": _response("The OpenAPI document", {"type": "object"})},
-    }},
+    "/meetings/{meeting_id}/attendance/cdr/{import_id}/confirm": {
+        "post": {
+            "summary": 'Record the valid rows of a pending import. Body (optional): {"mark_absent": true}',
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("import_id", "Import id", where="path", schema={"type": "integer"}),
+            ],
+            "responses": {
+                "200": _response("The confirmed import", {"$ref": "#/components/schemas/CdrImport"}),
+                **_errors(401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/savings": {
+        "get": {
+            "summary": "The savings per endpoint and in total: the snapshot of a held meeting, else an estimate",
+            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "responses": {
+                "200": _response("The savings", {"$ref": "#/components/schemas/Savings"}),
+                **_errors(401, 403, 404, 409),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/readiness": {
+        "get": {
+            "summary": "Every invited endpoint's readiness with counts (operators: only their endpoint's meetings)",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("history", "Include the newest N changes (0 to 200)", schema={"type": "integer"}),
+                _param("If-None-Match", "The ETag of the last answer: 304 when nothing changed", where="header"),
+            ],
+            "responses": {
+                "200": _response("The readiness", {"$ref": "#/components/schemas/Readiness"}),
+                "304": _response("Nothing changed since that ETag"),
+                **_errors(401, 403, 404, 422),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/readiness/{code}": {
+        "put": {
+            "summary": "Answer for an endpoint: operators for their own; bookers and admins on its behalf. "
+            "Closed (409) once the meeting starts",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("code", "The endpoint's code", where="path"),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {
+                                "status": {"type": "string", "enum": ["ready", "not_ready"]},
+                                "note": {
+                                    "type": "string",
+                                    "maxLength": 500,
+                                    "description": "The reason; required when not_ready",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/meetings/{meeting_id}/readiness/{code}/test": {
+        "put": {
+            "summary": "Record an endpoint's technical test call (bookers, admins, the host endpoint's operator), "
+            "from the test slot until the end",
+            "parameters": [
+                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                _param("code", "The endpoint's code", where="path"),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["result"],
+                            "properties": {
+                                "result": {"type": "string", "enum": ["test_ok", "test_failed"]},
+                                "note": {
+                                    "type": "string",
+                                    "maxLength": 500,
+                                    "description": "Required when test_failed",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _response("The endpoint's readiness", {"$ref": "#/components/schemas/ReadinessItem"}),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/stats/annual": {
+        "get": {
+            "summary": "A year's figures (held meetings), the previous year's and the changes, by month, organising "
+            "unit and endpoint (leaders, bookers, admins). Merged endpoints count under their successor from "
+            "the merge",
+            "parameters": [
+                _param("year", "The year", required=True, schema={"type": "integer"}),
+                _param("organizer", "Only this organising unit"),
+                _param(
+                    "kind",
+                    "Only endpoints of this kind",
+                    schema={
+                        "type": "string",
+                        "enum": ["hq", "enforcement", "law_school", "southern_office", "government", "other"],
+                    },
+                ),
+            ],
+            "responses": {
+                "200": _response("The year's statistics", {"$ref": "#/components/schemas/Annual"}),
+                **_errors(401, 403, 422),
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _response("The OpenAPI document", {"type": "object"})},
+        }
+    },
 }
 
 
@@ -464,16 +909,20 @@ def build_document(server_url: str) -> dict:
         "info": {
             "title": "Videoconference meeting manager — Ministry of Justice",
             "version": "1",
-            "description": "Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\"?}}. "
-                           "Times are ISO 8601; answers use the +07:00 offset.",
+            "description": 'Errors always have the shape {"error": {"code", "message", "fields"?}}. '
+            "Times are ISO 8601; answers use the +07:00 offset.",
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}, {"session": []}],
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /auth/token gives one"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "The browser's session; unsafe methods also need X-CSRFToken"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The browser's session; unsafe methods also need X-CSRFToken",
+                },
             },
             "schemas": SCHEMAS,
         },

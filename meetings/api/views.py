@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-import meetings.auth.api  # noqa: F401  (registers its routes on the blueprint)
-import meetings.endpoints.api  # noqa: F401
-import meetings.booking.api  # noqa: F401
 import meetings.attendance.api  # noqa: F401
-import meetings.savings.api  # noqa: F401
+import meetings.auth.api  # noqa: F401  (registers its routes on the blueprint)
+import meetings.booking.api  # noqa: F401
+import meetings.endpoints.api  # noqa: F401
 import meetings.readiness.api  # noqa: F401
+import meetings.savings.api  # noqa: F401
 import meetings.stats.api  # noqa: F401
 from meetings.api.blueprint import bp
 from meetings.api.openapi import build_document

@@ -21,6 +21,7 @@ from meetings.core.formatting import isoformat_local
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
+
 def attendance_item_json(participant: Participant, record: AttendanceRecord | None) -> dict[str, Any]:
     seconds = record.connected_seconds if record else None
     return {

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 # Column names as MCUs and their management suites export them (Cisco TMS and Meeting Server, Poly RMX
@@ -71,7 +71,7 @@ class CallRow:
                 "problem": self.problem, "detail": self.detail}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CallRow":
+    def from_dict(cls, data: dict[str, Any]) -> CallRow:
         times = {key: datetime.fromisoformat(data[key]) if data.get(key) else None
                  for key in ("connected_at", "disconnected_at")}
         return cls(line=data["line"], dial_string=data["dial_string"], endpoint=data.get("endpoint"),
@@ -151,7 +151,7 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
     if not value:
         return None
     if re.fullmatch(r"\d{9,10}", value):
-        return datetime.fromtimestamp(int(value), timezone.utc)
+        return datetime.fromtimestamp(int(value), UTC)
     parsed = None
     try:
         parsed = datetime.fromisoformat(value)
@@ -166,7 +166,7 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def parse_duration(value: str) -> int | None:

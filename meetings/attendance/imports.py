@@ -11,8 +11,14 @@ from sqlalchemy import select
 
 from meetings.attendance import cdr
 from meetings.attendance.models import CdrImport
-from meetings.attendance.services import (AttendanceValues, apply_values, attendance_changed, ensure_recordable,
-                                          is_manager, records_of)
+from meetings.attendance.services import (
+    AttendanceValues,
+    apply_values,
+    attendance_changed,
+    ensure_recordable,
+    is_manager,
+    records_of,
+)
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.models import Meeting, Participant

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,17 +32,17 @@ class AttendanceRecord(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), unique=True)
     status: Mapped[str] = mapped_column(String(10))
-    attendees: Mapped[Optional[int]] = mapped_column()
-    connected_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    disconnected_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    connected_seconds: Mapped[Optional[int]] = mapped_column()
+    attendees: Mapped[int | None] = mapped_column()
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    connected_seconds: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    cdr_import_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cdr_imports.id", ondelete="SET NULL"))
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cdr_import_id: Mapped[int | None] = mapped_column(ForeignKey("cdr_imports.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     participant: Mapped[Participant] = relationship()
-    cdr_import: Mapped[Optional["CdrImport"]] = relationship()
+    cdr_import: Mapped[CdrImport | None] = relationship()
     recorded_by = relationship("User", lazy="joined")
 
 
@@ -57,9 +57,9 @@ class CdrImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255), default="")
     state: Mapped[str] = mapped_column(String(10), default="pending")
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])

@@ -5,8 +5,8 @@ a view without one is refused to everybody but admins and fails the url_map test
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user

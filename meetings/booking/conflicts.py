@@ -1,9 +1,9 @@
 """The overlap rule and MCU port counting. Pure functions: no Flask, no database."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 
 def busy_range(start: datetime, end: datetime, setup: timedelta) -> tuple[datetime, datetime]:

@@ -1,8 +1,8 @@
 """iCalendar files: a meeting as an invitation or cancellation, an endpoint's feed. Needs no request or app."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,9 +23,9 @@ class MeetingSeries(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     rrule: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    meetings: Mapped[list["Meeting"]] = relationship(back_populates="series", order_by="Meeting.start_at")
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="series", order_by="Meeting.start_at")
 
 
 class Meeting(db.Model):
@@ -47,22 +46,22 @@ class Meeting(db.Model):
     host_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    test_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
     bridge_to_government: Mapped[bool] = mapped_column(default=False)
-    series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting_series.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_series.id"), index=True)
     ics_uid: Mapped[str] = mapped_column(String(200), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
 
     host: Mapped[Endpoint] = relationship(foreign_keys=[host_id])
-    series: Mapped[Optional[MeetingSeries]] = relationship(back_populates="meetings")
-    participants: Mapped[list["Participant"]] = relationship(
+    series: Mapped[MeetingSeries | None] = relationship(back_populates="meetings")
+    participants: Mapped[list[Participant]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id"
     )
     created_by = relationship("User", foreign_keys=[created_by_id])
@@ -98,8 +97,8 @@ class Participant(db.Model):
     holds_slot: Mapped[bool] = mapped_column(default=True)
     readiness: Mapped[str] = mapped_column(String(20), default="pending")
     readiness_note: Mapped[str] = mapped_column(String(500), default="")
-    readiness_updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    attendance: Mapped[Optional[str]] = mapped_column(String(20))
+    readiness_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance: Mapped[str | None] = mapped_column(String(20))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")

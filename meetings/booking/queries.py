@@ -75,13 +75,17 @@ def list_meetings(criteria: MeetingFilter, user: User, *, with_participants: boo
 def participant_counts(meeting_ids: list[int]) -> dict[int, int]:
     if not meeting_ids:
         return {}
-    rows = db.session.execute(select(Participant.meeting_id, func.count()).where(Participant.meeting_id.in_(meeting_ids))
-                              .group_by(Participant.meeting_id))
+    rows = db.session.execute(
+        select(Participant.meeting_id, func.count())
+        .where(Participant.meeting_id.in_(meeting_ids))
+        .group_by(Participant.meeting_id)
+    )
     return dict(rows.all())
 
 
 def organizers() -> list[str]:
     """Organising units already used, for the booking form's suggestions."""
-    rows = db.session.scalars(select(Meeting.organizer).where(Meeting.organizer != "").distinct()
-                              .order_by(Meeting.organizer))
+    rows = db.session.scalars(
+        select(Meeting.organizer).where(Meeting.organizer != "").distinct().order_by(Meeting.organizer)
+    )
     return list(rows)

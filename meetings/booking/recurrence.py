@@ -1,7 +1,7 @@
 """Recurring meetings: validating an RRULE and expanding it into occurrences. No Flask here."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -43,7 +43,7 @@ def _until_in_utc(value: str, zone: ZoneInfo) -> str:
             local = datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59), zone)
     except ValueError as error:
         raise RecurrenceError("malformed") from error
-    return local.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def normalise_rule(rule: str, zone: ZoneInfo) -> str:
@@ -80,7 +80,7 @@ def expand(rule: str, first_start: datetime, *, zone: ZoneInfo, maximum: int) ->
         raise RecurrenceError("malformed") from error
     starts: list[datetime] = []
     for occurrence in recurrence:
-        starts.append(occurrence.astimezone(timezone.utc))
+        starts.append(occurrence.astimezone(UTC))
         if len(starts) > maximum:
             raise RecurrenceError("too_many", maximum=maximum)
     if not starts:

@@ -39,7 +39,9 @@ def resolve_endpoints(codes: list[str], group_names: list[str], host: Endpoint) 
     errors: dict[str, str] = {}
     chosen: dict[int, Endpoint] = {host.id: host}
     if group_names:
-        groups = {g.name: g for g in db.session.scalars(select(EndpointGroup).where(EndpointGroup.name.in_(group_names)))}
+        groups = {
+            g.name: g for g in db.session.scalars(select(EndpointGroup).where(EndpointGroup.name.in_(group_names)))
+        }
         unknown = [name for name in group_names if name not in groups]
         if unknown:
             errors["groups"] = _("Unknown groups: %(names)s", names=", ".join(unknown))
@@ -51,8 +53,9 @@ def resolve_endpoints(codes: list[str], group_names: list[str], host: Endpoint) 
         if unknown:
             errors["endpoints"] = _("Unknown endpoint codes: %(codes)s", codes=", ".join(unknown))
         elif retired:
-            errors["endpoints"] = _("Retired or merged endpoints cannot be invited: %(codes)s",
-                                    codes=", ".join(retired))
+            errors["endpoints"] = _(
+                "Retired or merged endpoints cannot be invited: %(codes)s", codes=", ".join(retired)
+            )
         chosen.update((e.id, e) for e in found.values() if e.is_active)
     if len(chosen) < 2 and not errors:
         errors["endpoints"] = _("Choose at least one endpoint besides the host.")
@@ -63,8 +66,10 @@ def resolve_endpoints(codes: list[str], group_names: list[str], host: Endpoint) 
 
 # ---- the rules --------------------------------------------------------------------------------
 
-def find_conflicts(endpoint_ids: list[int], occurrences: list[Occurrence],
-                   exclude_meeting_ids: set[int] = frozenset()) -> list[dict]:
+
+def find_conflicts(
+    endpoint_ids: list[int], occurrences: list[Occurrence], exclude_meeting_ids: set[int] = frozenset()
+) -> list[dict]:
     """Every hold of these endpoints that overlaps an occurrence (one query, whatever the count)."""
     if not endpoint_ids or not occurrences:
         return []
@@ -72,39 +77,66 @@ def find_conflicts(endpoint_ids: list[int], occurrences: list[Occurrence],
     ranges = [busy_range(start, end, setup) for start, end in occurrences]
     low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
     rows = db.session.execute(
-        select(Participant.busy_from, Participant.busy_until, Endpoint.code, Endpoint.name,
-               Meeting.id, Meeting.title, Meeting.start_at, Meeting.end_at)
+        select(
+            Participant.busy_from,
+            Participant.busy_until,
+            Endpoint.code,
+            Endpoint.name,
+            Meeting.id,
+            Meeting.title,
+            Meeting.start_at,
+            Meeting.end_at,
+        )
         .join(Meeting, Participant.meeting_id == Meeting.id)
         .join(Endpoint, Participant.endpoint_id == Endpoint.id)
-        .where(Participant.endpoint_id.in_(endpoint_ids), Participant.holds_slot.is_(True),
-               Participant.busy_from < high, Participant.busy_until > low,
-               Meeting.id.not_in(exclude_meeting_ids) if exclude_meeting_ids else True)
+        .where(
+            Participant.endpoint_id.in_(endpoint_ids),
+            Participant.holds_slot.is_(True),
+            Participant.busy_from < high,
+            Participant.busy_until > low,
+            Meeting.id.not_in(exclude_meeting_ids) if exclude_meeting_ids else True,
+        )
         .order_by(Meeting.start_at, Endpoint.code)
     ).all()
     conflicts = []
     for row in rows:
         for start, end in ranges:
             if overlaps(start, end, row.busy_from, row.busy_until):
-                conflicts.append({"endpoint": row.code, "endpoint_name": row.name, "meeting": row.id,
-                                  "title": row.title, "start": isoformat_local(row.start_at),
-                                  "end": isoformat_local(row.end_at), "occurrence_start": isoformat_local(start)})
+                conflicts.append(
+                    {
+                        "endpoint": row.code,
+                        "endpoint_name": row.name,
+                        "meeting": row.id,
+                        "title": row.title,
+                        "start": isoformat_local(row.start_at),
+                        "end": isoformat_local(row.end_at),
+                        "occurrence_start": isoformat_local(start),
+                    }
+                )
                 break
     return conflicts
 
 
-def find_capacity_problems(occurrences: list[Occurrence], ports: int,
-                           exclude_meeting_ids: set[int] = frozenset()) -> list[dict]:
+def find_capacity_problems(
+    occurrences: list[Occurrence], ports: int, exclude_meeting_ids: set[int] = frozenset()
+) -> list[dict]:
     """Occurrences during which the MCU would need more ports than it has."""
     limit = current_app.config["MCU_PORTS"]
     if ports > limit:
-        return [{"start": isoformat_local(start), "end": isoformat_local(end), "ports_needed": ports, "ports": limit}
-                for start, end in occurrences]
+        return [
+            {"start": isoformat_local(start), "end": isoformat_local(end), "ports_needed": ports, "ports": limit}
+            for start, end in occurrences
+        ]
     low, high = min(s for s, _ in occurrences), max(e for _, e in occurrences)
     rows = db.session.execute(
         select(Meeting.start_at, Meeting.end_at, func.count(Participant.id))
         .join(Participant, Participant.meeting_id == Meeting.id)
-        .where(Meeting.status.in_(HOLDING_STATUSES), Meeting.start_at < high, Meeting.end_at > low,
-               Meeting.id.not_in(exclude_meeting_ids) if exclude_meeting_ids else True)
+        .where(
+            Meeting.status.in_(HOLDING_STATUSES),
+            Meeting.start_at < high,
+            Meeting.end_at > low,
+            Meeting.id.not_in(exclude_meeting_ids) if exclude_meeting_ids else True,
+        )
         .group_by(Meeting.id, Meeting.start_at, Meeting.end_at)
     ).all()
     problems = []
@@ -112,8 +144,9 @@ def find_capacity_problems(occurrences: list[Occurrence], ports: int,
         uses = [PortUse(s, e, n) for s, e, n in rows if overlaps(start, end, s, e)]
         peak = peak_ports(uses + [PortUse(start, end, ports)])
         if peak > limit:
-            problems.append({"start": isoformat_local(start), "end": isoformat_local(end), "ports_needed": peak,
-                             "ports": limit})
+            problems.append(
+                {"start": isoformat_local(start), "end": isoformat_local(end), "ports_needed": peak, "ports": limit}
+            )
     return problems
 
 
@@ -121,8 +154,7 @@ def occurrences_of(values: MeetingValues, start: datetime, end: datetime) -> lis
     if not values.recurrence:
         return [(start, end)]
     try:
-        starts = expand(values.recurrence, start, zone=MINISTRY_ZONE,
-                        maximum=current_app.config["MAX_OCCURRENCES"])
+        starts = expand(values.recurrence, start, zone=MINISTRY_ZONE, maximum=current_app.config["MAX_OCCURRENCES"])
     except RecurrenceError as error:
         raise ValidationError({"recurrence": recurrence_message(error)}) from error
     return [(s, s + (end - start)) for s in starts]
@@ -134,8 +166,9 @@ def recurrence_message(error: RecurrenceError) -> str:
         "no_end": _("A series needs an end: COUNT (number of meetings) or UNTIL (last date)."),
         "count_and_until": _("Give COUNT or UNTIL, not both."),
         "too_many": _("A series may have at most %(n)d meetings.", n=error.values.get("maximum", 0)),
-        "unsupported_part": _("These parts of the rule are not supported: %(parts)s",
-                              parts=error.values.get("parts", "")),
+        "unsupported_part": _(
+            "These parts of the rule are not supported: %(parts)s", parts=error.values.get("parts", "")
+        ),
         "empty": _("This rule gives no meeting at all."),
     }
     return messages.get(error.reason, _("The repetition rule (RRULE) is not valid."))
@@ -147,9 +180,7 @@ def refuse_if_taken(endpoints: list[Endpoint], occurrences: list[Occurrence], ex
         raise ConflictError(_("Some endpoints are already booked at that time."), conflicts=conflicts)
     problems = find_capacity_problems(occurrences, len(endpoints), exclude)
     if problems:
-        raise ConflictError(_("The MCU does not have enough ports at that time."), conflicts=problems,
-                            code="capacity")
-
+        raise ConflictError(_("The MCU does not have enough ports at that time."), conflicts=problems, code="capacity")
 
 
 def check_booking(values: MeetingValues, *, exclude_meeting_id: int | None = None) -> dict:
@@ -160,5 +191,10 @@ def check_booking(values: MeetingValues, *, exclude_meeting_id: int | None = Non
     exclude = {exclude_meeting_id} if exclude_meeting_id else set()
     conflicts = find_conflicts([e.id for e in endpoints], occurrences, exclude)
     capacity = find_capacity_problems(occurrences, len(endpoints), exclude)
-    return {"ok": not conflicts and not capacity, "participants": len(endpoints), "occurrences": len(occurrences),
-            "conflicts": conflicts, "capacity": capacity}
+    return {
+        "ok": not conflicts and not capacity,
+        "participants": len(endpoints),
+        "occurrences": len(occurrences),
+        "conflicts": conflicts,
+        "capacity": capacity,
+    }

@@ -15,8 +15,7 @@ from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.conflicts import busy_range
 from meetings.booking.models import HOLDING_STATUSES, BookingLock, Meeting, MeetingSeries, Participant
-from meetings.booking.rules import (occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host,
-                                    setup_buffer)
+from meetings.booking.rules import occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host, setup_buffer
 from meetings.booking.validation import MeetingValues, check_times
 from meetings.bridge import outbox as bridge_outbox
 from meetings.database import utcnow
@@ -186,7 +185,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
     new_status = values.status or meeting.status
     if new_status == "scheduled":
         refuse_if_taken(endpoints, occurrences, {t.id for t in targets})
-    for target, (occurrence_start, occurrence_end) in zip(targets, occurrences):
+    for target, (occurrence_start, occurrence_end) in zip(targets, occurrences, strict=False):
         _apply(target, values, host, endpoints, occurrence_start, occurrence_end, new_status, actor)
     _flush_or_conflict()
     return targets

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,7 @@ def parse_datetime(value: Any) -> datetime:
         raise ValueError("not a time")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=MINISTRY_ZONE)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _text(data: dict, key: str, errors: dict, limit: int) -> str | None:

@@ -44,17 +44,28 @@ def index():
     criteria = queries.MeetingFilter(
         start=datetime.combine(start, time.min, MINISTRY_ZONE) if start else None,
         end=datetime.combine(end + timedelta(days=1), time.min, MINISTRY_ZONE) if end else None,
-        endpoint=request.args.get("endpoint", ""), status=request.args.get("status", "") if request.args.get("status") in STATUSES else "",
-        organizer=request.args.get("organizer", "").strip(), query=request.args.get("q", "").strip())
+        endpoint=request.args.get("endpoint", ""),
+        status=request.args.get("status", "") if request.args.get("status") in STATUSES else "",
+        organizer=request.args.get("organizer", "").strip(),
+        query=request.args.get("q", "").strip(),
+    )
     try:
         meetings = queries.list_meetings(criteria, current_user, limit=500)
     except ValidationError as error:
         flash(" ".join(error.fields.values()), "warning")
         meetings = []
     counts = queries.participant_counts([m.id for m in meetings])
-    return render_template("booking/index.html", meetings=meetings, counts=counts, statuses=STATUSES,
-                           endpoints=search_endpoints(EndpointFilter(active=None)), organizers=queries.organizers(),
-                           args=request.args, start=start, end=end)
+    return render_template(
+        "booking/index.html",
+        meetings=meetings,
+        counts=counts,
+        statuses=STATUSES,
+        endpoints=search_endpoints(EndpointFilter(active=None)),
+        organizers=queries.organizers(),
+        args=request.args,
+        start=start,
+        end=end,
+    )
 
 
 @bp.get("/meetings/calendar")
@@ -65,17 +76,26 @@ def calendar():
     period = cal.week(anchor) if view == "week" else cal.month(anchor)
     criteria = queries.MeetingFilter(start=period.start_at, end=period.end_at, endpoint=request.args.get("code", ""))
     meetings = queries.list_meetings(criteria, current_user)
-    return render_template("booking/calendar.html", view=view, period=period,
-                           days=cal.place(period, meetings), today=datetime.now(MINISTRY_ZONE).date(),
-                           endpoint=request.args.get("code", ""))
+    return render_template(
+        "booking/calendar.html",
+        view=view,
+        period=period,
+        days=cal.place(period, meetings),
+        today=datetime.now(MINISTRY_ZONE).date(),
+        endpoint=request.args.get("code", ""),
+    )
 
 
 def _picker_context(form: MeetingForm, *, selected: set[str], attendees: dict[str, int]) -> dict:
     endpoints = search_endpoints(EndpointFilter())
     form.host.choices = [(e.code, e.name) for e in endpoints]
     return {
-        "form": form, "endpoints": endpoints, "groups": groups_with_members(), "selected": selected,
-        "attendees": attendees, "defaults": {e.code: services.default_attendees(e) for e in endpoints},
+        "form": form,
+        "endpoints": endpoints,
+        "groups": groups_with_members(),
+        "selected": selected,
+        "attendees": attendees,
+        "defaults": {e.code: services.default_attendees(e) for e in endpoints},
         "organizers": queries.organizers(),
     }
 
@@ -108,24 +128,42 @@ def _values_from_form(form: MeetingForm) -> MeetingValues:
         raise ValidationError(errors)
     selected = request.form.getlist("endpoints")
     return MeetingValues(
-        title=form.title.data.strip(), agenda=(form.agenda.data or "").strip(), organizer=(form.organizer.data or "").strip(),
-        chair=(form.chair.data or "").strip(), host=form.host.data, start=start, end=end,
+        title=form.title.data.strip(),
+        agenda=(form.agenda.data or "").strip(),
+        organizer=(form.organizer.data or "").strip(),
+        chair=(form.chair.data or "").strip(),
+        host=form.host.data,
+        start=start,
+        end=end,
         test_minutes=form.test_minutes_before.data if form.test_minutes_before.data is not None else None,
-        endpoints=selected, attendees={code: n for code, n in attendees.items() if code in selected},
-        bridge_to_government=form.bridge_to_government.data, recurrence=recurrence,
+        endpoints=selected,
+        attendees={code: n for code, n in attendees.items() if code in selected},
+        bridge_to_government=form.bridge_to_government.data,
+        recurrence=recurrence,
         status="draft" if request.form.get("action") == "draft" else "scheduled",
     )
 
 
 def _render_form(form, meeting, *, status=200, conflicts=None, conflict_code=None, other_errors=None):
-    selected = set(request.form.getlist("endpoints")) if request.method == "POST" else (
-        {p.endpoint.code for p in meeting.participants} if meeting else set())
-    attendees = ({k.removeprefix("attendees-"): v for k, v in request.form.items() if k.startswith("attendees-")}
-                 if request.method == "POST" else
-                 ({p.endpoint.code: p.expected_attendees for p in meeting.participants} if meeting else {}))
+    selected = (
+        set(request.form.getlist("endpoints"))
+        if request.method == "POST"
+        else ({p.endpoint.code for p in meeting.participants} if meeting else set())
+    )
+    attendees = (
+        {k.removeprefix("attendees-"): v for k, v in request.form.items() if k.startswith("attendees-")}
+        if request.method == "POST"
+        else ({p.endpoint.code: p.expected_attendees for p in meeting.participants} if meeting else {})
+    )
     context = _picker_context(form, selected=selected, attendees=attendees)
-    return render_template("booking/form.html", meeting=meeting, conflicts=conflicts or [],
-                           conflict_code=conflict_code, other_errors=other_errors or {}, **context), status
+    return render_template(
+        "booking/form.html",
+        meeting=meeting,
+        conflicts=conflicts or [],
+        conflict_code=conflict_code,
+        other_errors=other_errors or {},
+        **context,
+    ), status
 
 
 def _submit(form: MeetingForm, meeting: Meeting | None):
@@ -142,14 +180,21 @@ def _submit(form: MeetingForm, meeting: Meeting | None):
     except ConflictError as error:
         db.session.rollback()
         flash(error.message, "danger")
-        return _render_form(form, meeting, status=409, conflicts=error.extra.get("conflicts", []),
-                            conflict_code=error.code)
+        return _render_form(
+            form, meeting, status=409, conflicts=error.extra.get("conflicts", []), conflict_code=error.code
+        )
     db.session.commit()
     if meetings[0].status == "draft":
         flash(_("Draft saved. It holds no endpoint and sends nothing until it is booked."), "info")
     elif meeting is None:
-        flash(ngettext("Meeting booked; invitations are on their way.",
-                       "%(num)d meetings booked; invitations are on their way.", len(meetings)), "success")
+        flash(
+            ngettext(
+                "Meeting booked; invitations are on their way.",
+                "%(num)d meetings booked; invitations are on their way.",
+                len(meetings),
+            ),
+            "success",
+        )
     else:
         flash(_("Changes saved; participants will be told."), "success")
     return redirect(url_for("booking.show", meeting_id=meetings[0].id))
@@ -182,7 +227,9 @@ def edit(meeting_id: int):
         form.start_date.data, form.start_time.data = start.date(), start.time()
         form.end_date.data, form.end_time.data = end.date(), end.time()
         form.host.data = meeting.host.code
-        form.test_minutes_before.data = int((meeting.start_at - meeting.test_at).total_seconds() // 60) if meeting.test_at else 60
+        form.test_minutes_before.data = (
+            int((meeting.start_at - meeting.test_at).total_seconds() // 60) if meeting.test_at else 60
+        )
     if form.validate_on_submit():
         return _submit(form, meeting)
     return _render_form(form, meeting, status=422 if request.method == "POST" else 200)
@@ -197,8 +244,9 @@ def show(meeting_id: int):
     by_region: dict[str, list] = {}
     for participant in meeting.participants:
         by_region.setdefault(participant.endpoint.region, []).append(participant)
-    return render_template("booking/show.html", meeting=meeting, occurrences=occurrences, by_region=by_region,
-                           confirm=ConfirmForm())
+    return render_template(
+        "booking/show.html", meeting=meeting, occurrences=occurrences, by_region=by_region, confirm=ConfirmForm()
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -208,8 +256,9 @@ def cancel(meeting_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            cancelled = services.cancel_meeting(meeting, actor=current_user, reason=form.reason.data or "",
-                                                scope=form.scope.data or "this")
+            cancelled = services.cancel_meeting(
+                meeting, actor=current_user, reason=form.reason.data or "", scope=form.scope.data or "this"
+            )
         except DomainError as error:
             db.session.rollback()
             flash_error(error)
@@ -226,6 +275,7 @@ def change_status(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    perform(lambda: services.set_status(meeting, request.form.get("status", ""), actor=current_user),
-            _("Status updated."))
+    perform(
+        lambda: services.set_status(meeting, request.form.get("status", ""), actor=current_user), _("Status updated.")
+    )
     return redirect(url_for("booking.show", meeting_id=meeting.id))

@@ -12,8 +12,9 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
@@ -73,7 +74,7 @@ class ClientSettings:
     rate_per_second: float = 10.0  # the contract allows 10 requests a second per key; 0 turns pacing off
 
     @classmethod
-    def from_config(cls, config: Mapping) -> "ClientSettings":
+    def from_config(cls, config: Mapping) -> ClientSettings:
         return cls(base_url=config["GOVCONF_URL"], key_id=config["GOVCONF_KEY_ID"], secret=config["GOVCONF_SECRET"],
                    site=config["GOVCONF_SITE"], connect_timeout=config["GOVCONF_CONNECT_TIMEOUT"],
                    read_timeout=config["GOVCONF_READ_TIMEOUT"], retries=config["GOVCONF_RETRIES"],
@@ -95,7 +96,7 @@ class _Retry(Retry):
         super().__init__(*args, **kwargs)
         self.max_inline_wait = max_inline_wait
 
-    def new(self, **kw: Any) -> "_Retry":
+    def new(self, **kw: Any) -> _Retry:
         kw.setdefault("max_inline_wait", self.max_inline_wait)
         return super().new(**kw)
 

@@ -17,8 +17,7 @@ from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
-from meetings.bridge.client import (ConfigurationError, GovconfClient, GovconfError, PermanentError,
-                                    TransientError)
+from meetings.bridge.client import ConfigurationError, GovconfClient, GovconfError, PermanentError, TransientError
 from meetings.bridge.models import OPEN_STATES, ConferenceLink, OutboxMessage
 from meetings.bridge.state import bridge_state, make_client, pause_for_configuration, resume_after_success
 from meetings.extensions import db

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from icalendar import Calendar
 
+from meetings.booking.validation import MINISTRY_ZONE, parse_datetime
 from meetings.bridge.inbound import ConferenceFacts, upsert_invitation
 from meetings.bridge.models import Invitation
-from meetings.booking.validation import MINISTRY_ZONE, parse_datetime
 from meetings.errors import ValidationError
 
 UID_SUFFIX = "@govconf"

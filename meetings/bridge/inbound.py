@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from meetings.booking.validation import parse_datetime
 from meetings.bridge.client import ConfigurationError, GovconfClient, GovconfError
 from meetings.bridge.models import ConferenceLink, Invitation
 from meetings.bridge.outbox import local_iso
 from meetings.bridge.state import bridge_state, is_configured, make_client, pause_for_configuration
-from meetings.booking.validation import parse_datetime
 from meetings.extensions import db
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@ government conference, the invitations pulled or imported, and the bridge's own 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,23 +36,23 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stream: Mapped[str] = mapped_column(String(40))  # messages of one stream are delivered in id order
-    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
-    invitation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("govconf_invitations.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("govconf_invitations.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_status: Mapped[Optional[int]] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column()
     last_error_kind: Mapped[str] = mapped_column(String(20), default="")
     last_error_code: Mapped[str] = mapped_column(String(40), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
-    conference_id: Mapped[Optional[str]] = mapped_column(String(64))
+    conference_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    meeting: Mapped[Optional[Meeting]] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.stream} {self.state}>"
@@ -68,9 +67,9 @@ class ConferenceLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
     direction: Mapped[str] = mapped_column(String(10))
-    conference_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    conference_id: Mapped[str | None] = mapped_column(String(64), index=True)
     remote_status: Mapped[str] = mapped_column(String(20), default="")
-    remote_version: Mapped[Optional[int]] = mapped_column()
+    remote_version: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
@@ -102,12 +101,12 @@ class Invitation(db.Model):
     dial: Mapped[dict] = mapped_column(JSON, default=dict)
     answer: Mapped[str] = mapped_column(String(20), default="new", index=True)
     source: Mapped[str] = mapped_column(String(10), default="api")
-    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
-    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    meeting: Mapped[Optional[Meeting]] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
 
     @property
     def has_news(self) -> bool:
@@ -121,7 +120,7 @@ class BridgeState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pull_cursor: Mapped[str] = mapped_column(String(64), default="")
-    pulled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    paused_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str] = mapped_column(Text, default="")
-    admins_alerted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    admins_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

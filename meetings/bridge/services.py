@@ -16,8 +16,7 @@ from meetings.booking.models import Meeting
 from meetings.booking.services import book_meeting
 from meetings.booking.validation import MeetingValues
 from meetings.bridge import outbox
-from meetings.bridge.models import (MESSAGE_STATES, OPEN_STATES, BridgeState, ConferenceLink, Invitation,
-                                    OutboxMessage)
+from meetings.bridge.models import MESSAGE_STATES, OPEN_STATES, BridgeState, ConferenceLink, Invitation, OutboxMessage
 from meetings.bridge.state import bridge_state, resume_now
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound

@@ -1,7 +1,7 @@
 """How views turn a service's refusal into feedback, and run an action as one transaction."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import flash
 

@@ -1,7 +1,7 @@
 """How dates, times and money look: dd/mm/yyyy, Asia/Ho_Chi_Minh, 1.234.567 ₫."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -9,7 +9,7 @@ MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(MINISTRY_ZONE)
 
 

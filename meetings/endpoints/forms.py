@@ -9,12 +9,17 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 class EndpointForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
-    name_changed_on = DateField(_l("New name in force from"), validators=[Optional()],
-                                description=_l("Only when the unit was renamed: meetings before this date keep the old name."))
+    name_changed_on = DateField(
+        _l("New name in force from"),
+        validators=[Optional()],
+        description=_l("Only when the unit was renamed: meetings before this date keep the old name."),
+    )
     province = StringField(_l("Province"), validators=[Optional(), Length(max=100)])
     city = StringField(_l("City / town"), validators=[Optional(), Length(max=100)])
-    distance_km = IntegerField(_l("Road distance to Hà Nội (km)"),
-                               validators=[DataRequired(message=_l("Enter the distance in km.")), NumberRange(min=0, max=5000)])
+    distance_km = IntegerField(
+        _l("Road distance to Hà Nội (km)"),
+        validators=[DataRequired(message=_l("Enter the distance in km.")), NumberRange(min=0, max=5000)],
+    )
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=100000)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,8 +41,8 @@ class Endpoint(db.Model):
     region: Mapped[str] = mapped_column(String(20), default="", index=True)
     subregion: Mapped[str] = mapped_column(String(40), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
-    latitude: Mapped[Optional[float]] = mapped_column(Numeric(9, 6, asdecimal=False))
-    longitude: Mapped[Optional[float]] = mapped_column(Numeric(9, 6, asdecimal=False))
+    latitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
+    longitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
     distance_km: Mapped[int] = mapped_column(default=0)
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -53,13 +52,13 @@ class Endpoint(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     calendar_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
-    retired_on: Mapped[Optional[date]] = mapped_column(Date)
-    successor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("endpoints.id"))
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("endpoints.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    successor: Mapped[Optional["Endpoint"]] = relationship(remote_side=[id], lazy="joined", join_depth=1)
-    former_names: Mapped[list["EndpointName"]] = relationship(
+    successor: Mapped[Endpoint | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+    former_names: Mapped[list[EndpointName]] = relationship(
         back_populates="endpoint", order_by="EndpointName.valid_until", cascade="all, delete-orphan"
     )
 
@@ -103,8 +102,8 @@ class EndpointGroup(db.Model):
     label_en: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     is_system: Mapped[bool] = mapped_column(default=False)
-    rule_kind: Mapped[Optional[str]] = mapped_column(String(20))
-    rule_region: Mapped[Optional[str]] = mapped_column(String(20))
+    rule_kind: Mapped[str | None] = mapped_column(String(20))
+    rule_region: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[Endpoint]] = relationship(secondary=group_members, order_by=Endpoint.name)

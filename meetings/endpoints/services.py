@@ -1,9 +1,10 @@
 """The endpoint registry: search, corrections, retirement, merging, and groups."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, or_, select

@@ -10,11 +10,11 @@ from flask_login import current_user
 from meetings.auth.access import authenticated, roles
 from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
+from meetings.core.feedback import perform, show_errors
 from meetings.endpoints import services
 from meetings.endpoints.forms import EndpointForm, GroupForm, MergeForm, RetireForm
 from meetings.endpoints.models import KINDS, REGIONS
 from meetings.endpoints.reorganisation import REORGANISATION_DAY, apply_province_merge
-from meetings.core.feedback import perform, show_errors
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
@@ -28,13 +28,15 @@ STATUS_CHOICES = {"active": True, "retired": False, "all": None}
 def index():
     status = request.args.get("status", "active")
     criteria = services.EndpointFilter(
-        query=request.args.get("q", "").strip(), kind=request.args.get("kind", "") if request.args.get("kind") in KINDS else "",
+        query=request.args.get("q", "").strip(),
+        kind=request.args.get("kind", "") if request.args.get("kind") in KINDS else "",
         region=request.args.get("region", "") if request.args.get("region") in REGIONS else "",
         active=STATUS_CHOICES.get(status, True),
     )
     endpoints = services.search_endpoints(criteria)
-    return render_template("endpoints/index.html", endpoints=endpoints, criteria=criteria, status=status,
-                           kinds=KINDS, regions=REGIONS)
+    return render_template(
+        "endpoints/index.html", endpoints=endpoints, criteria=criteria, status=status, kinds=KINDS, regions=REGIONS
+    )
 
 
 @bp.get("/endpoints/<code>")
@@ -43,9 +45,14 @@ def show(code: str):
     endpoint = services.get_endpoint(code)
     memberships = [group for group, codes in services.groups_with_members() if endpoint.code in codes]
     own = current_user.role == ADMIN or (current_user.role == "operator" and current_user.endpoint_id == endpoint.id)
-    feed_url = url_for("ical.endpoint_calendar", code=endpoint.code, token=endpoint.calendar_token, _external=True) if own else None
-    return render_template("endpoints/show.html", endpoint=endpoint, groups=memberships, confirm=ConfirmForm(),
-                           feed_url=feed_url)
+    feed_url = (
+        url_for("ical.endpoint_calendar", code=endpoint.code, token=endpoint.calendar_token, _external=True)
+        if own
+        else None
+    )
+    return render_template(
+        "endpoints/show.html", endpoint=endpoint, groups=memberships, confirm=ConfirmForm(), feed_url=feed_url
+    )
 
 
 @bp.route("/endpoints/<code>/edit", methods=["GET", "POST"])
@@ -76,20 +83,23 @@ def retire(code: str):
     merge_form = MergeForm(prefix="merge", on=date.today())
     merge_form.successor.choices = [
         (e.code, f"{e.name} ({e.code})")
-        for e in services.search_endpoints(services.EndpointFilter()) if e.id != endpoint.id
+        for e in services.search_endpoints(services.EndpointFilter())
+        if e.id != endpoint.id
     ]
     action = request.form.get("action")
     try:
         if action == "retire" and retire_form.validate_on_submit():
-            services.retire_endpoint(endpoint, on=retire_form.on.data, actor=current_user,
-                                     reason=retire_form.reason.data or "")
+            services.retire_endpoint(
+                endpoint, on=retire_form.on.data, actor=current_user, reason=retire_form.reason.data or ""
+            )
             db.session.commit()
             flash(_("The endpoint is retired. It stays in the history of past meetings."), "success")
             return redirect(url_for("endpoints.show", code=endpoint.code))
         if action == "merge" and merge_form.validate_on_submit():
             successor = services.get_endpoint(merge_form.successor.data)
-            services.merge_endpoint(endpoint, successor, on=merge_form.on.data, actor=current_user,
-                                    reason=merge_form.reason.data or "")
+            services.merge_endpoint(
+                endpoint, successor, on=merge_form.on.data, actor=current_user, reason=merge_form.reason.data or ""
+            )
             db.session.commit()
             flash(_("The endpoint is merged into %(name)s.", name=successor.name), "success")
             return redirect(url_for("endpoints.show", code=endpoint.code))
@@ -129,8 +139,14 @@ def reorganisation():
         if report.already_done:
             flash(_("The reorganisation had already been applied; nothing changed."), "info")
         else:
-            flash(_("%(merged)d departments merged, %(renamed)d renamed.", merged=len(report.merged),
-                    renamed=len(report.renamed)), "success")
+            flash(
+                _(
+                    "%(merged)d departments merged, %(renamed)d renamed.",
+                    merged=len(report.merged),
+                    renamed=len(report.renamed),
+                ),
+                "success",
+            )
         return redirect(url_for("endpoints.index"))
     from meetings.endpoints.seed import read_seed_csv
 
@@ -155,9 +171,14 @@ def create_group():
     form.members.choices = _member_choices()
     if form.validate_on_submit():
         try:
-            group = services.create_group(name=form.name.data, label_vi=form.label_vi.data,
-                                          label_en=form.label_en.data or "", description=form.description.data or "",
-                                          member_codes=form.members.data or [], actor=current_user)
+            group = services.create_group(
+                name=form.name.data,
+                label_vi=form.label_vi.data,
+                label_en=form.label_en.data or "",
+                description=form.description.data or "",
+                member_codes=form.members.data or [],
+                actor=current_user,
+            )
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -172,8 +193,9 @@ def create_group():
 @authenticated
 def show_group(name: str):
     group = services.get_group(name)
-    return render_template("endpoints/group.html", group=group, members=services.group_members_of(group),
-                           confirm=ConfirmForm())
+    return render_template(
+        "endpoints/group.html", group=group, members=services.group_members_of(group), confirm=ConfirmForm()
+    )
 
 
 @bp.route("/groups/<name>/edit", methods=["GET", "POST"])
@@ -187,9 +209,14 @@ def edit_group(name: str):
     form.name.data = group.name
     if form.validate_on_submit():
         try:
-            services.update_group(group, label_vi=form.label_vi.data, label_en=form.label_en.data or "",
-                                  description=form.description.data or "", member_codes=form.members.data or [],
-                                  actor=current_user)
+            services.update_group(
+                group,
+                label_vi=form.label_vi.data,
+                label_en=form.label_en.data or "",
+                description=form.description.data or "",
+                member_codes=form.members.data or [],
+                actor=current_user,
+            )
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -205,6 +232,7 @@ def edit_group(name: str):
 def delete_group(name: str):
     group = services.get_group(name)
     if ConfirmForm().validate_on_submit() and not perform(
-            lambda: services.delete_group(group, actor=current_user), _("Group deleted.")):
+        lambda: services.delete_group(group, actor=current_user), _("Group deleted.")
+    ):
         return redirect(url_for("endpoints.show_group", name=name))
     return redirect(url_for("endpoints.groups"))

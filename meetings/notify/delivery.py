@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -38,7 +38,7 @@ class MailSettings:
     max_attempts: int
 
     @classmethod
-    def from_config(cls, config: Mapping) -> "MailSettings":
+    def from_config(cls, config: Mapping) -> MailSettings:
         return cls(server=config["MAIL_SERVER"], port=config["MAIL_PORT"], username=config["MAIL_USERNAME"],
                    password=config["MAIL_PASSWORD"], use_tls=config["MAIL_USE_TLS"],
                    timeout=config["MAIL_TIMEOUT"], sender=config["MAIL_FROM"],

@@ -1,7 +1,7 @@
 """Invitation, change and cancellation e-mails to the endpoints of a meeting, with the .ics attached."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from meetings.booking.ics import meeting_calendar
 from meetings.booking.models import Meeting

@@ -1,8 +1,8 @@
 """Queueing mail in the caller's transaction, and the mail log that admins read."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from email.utils import parseaddr
-from typing import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _

@@ -69,7 +69,7 @@ def inside(latitude: float, longitude: float) -> bool:
     """Whether a point falls inside the outline (ray casting); the seed data is checked against it."""
     result = False
     points = OUTLINE
-    for (lat1, lon1), (lat2, lon2) in zip(points, points[1:] + points[:1]):
+    for (lat1, lon1), (lat2, lon2) in zip(points, points[1:] + points[:1], strict=False):
         if (lat1 > latitude) != (lat2 > latitude):
             crossing = lon1 + (latitude - lat1) * (lon2 - lon1) / (lat2 - lat1)
             if longitude < crossing:

@@ -6,7 +6,6 @@ meeting API and pages); these tables keep everything around it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,10 +37,10 @@ class ReadinessChange(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
     aspect: Mapped[str] = mapped_column(String(10), default="answer")
-    from_status: Mapped[Optional[str]] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(String(80), default="")
     channel: Mapped[str] = mapped_column(String(10), default="web")
     on_behalf: Mapped[bool] = mapped_column(default=False)
@@ -64,7 +63,7 @@ class TechnicalTest(db.Model):
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
     result: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_by_name: Mapped[str] = mapped_column(String(80), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -77,7 +76,7 @@ class EndpointProbe(db.Model):
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id", ondelete="CASCADE"), primary_key=True)
     address: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     endpoint: Mapped[Endpoint] = relationship()
 
@@ -99,10 +98,10 @@ class ProbeResult(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"))
     address: Mapped[str] = mapped_column(String(300), default="")
-    state: Mapped[Optional[str]] = mapped_column(String(10))
+    state: Mapped[str | None] = mapped_column(String(10))
     detail: Mapped[str] = mapped_column(String(300), default="")
-    latency_ms: Mapped[Optional[int]] = mapped_column()
-    checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    latency_ms: Mapped[int | None] = mapped_column()
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -124,13 +123,13 @@ class ReadinessReminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    endpoint_id: Mapped[Optional[int]] = mapped_column(ForeignKey("endpoints.id"))
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("endpoints.id"))
     kind: Mapped[str] = mapped_column(String(20))
     for_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     endpoints: Mapped[list[str]] = mapped_column(JSON, default=list)
-    mail_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="SET NULL"))
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="SET NULL"))
 
 
 def insert_or_skip(model: type[db.Model]):

@@ -115,7 +115,7 @@ def probe_due_endpoints(now: datetime) -> int:
     timeout = config["READINESS_PROBE_TIMEOUT"]
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(claimed))) as pool:
         outcomes = list(pool.map(lambda target: _check(target.address, timeout), claimed))
-    for target, outcome in zip(claimed, outcomes):
+    for target, outcome in zip(claimed, outcomes, strict=False):
         db.session.execute(
             update(ProbeResult).where(ProbeResult.meeting_id == target.meeting_id,
                                       ProbeResult.endpoint_id == target.endpoint_id)

@@ -104,7 +104,7 @@ def _tcp_connect(target: ProbeTarget, timeout: float) -> str:
     try:
         with socket.create_connection((target.host, target.port), timeout=timeout):
             return f"TCP {target.port} open"
-    except socket.timeout as error:
+    except TimeoutError as error:
         raise ProbeFailed(f"no answer within {timeout:g} s") from error
     except OSError as error:
         raise ProbeFailed(error.strerror or type(error).__name__) from error
@@ -126,7 +126,7 @@ def _http_get(url: str, timeout: float) -> str:
         if isinstance(reason, socket.timeout):
             raise ProbeFailed(f"no answer within {timeout:g} s") from error
         raise ProbeFailed(getattr(reason, "strerror", None) or str(reason)) from error
-    except (socket.timeout, TimeoutError) as error:
+    except TimeoutError as error:
         raise ProbeFailed(f"no answer within {timeout:g} s") from error
     except OSError as error:
         raise ProbeFailed(error.strerror or type(error).__name__) from error

@@ -1,9 +1,9 @@
 """When readiness is open, when the technical test slot is, and which reminder is due; pure, no Flask."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 OPEN_STATUSES = ("scheduled",)
 TEST_STATUSES = ("scheduled", "in_progress")

@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
+from meetings.core.feedback import show_errors
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.endpoints.services import EndpointFilter, search_endpoints
-from meetings.core.feedback import show_errors
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
 from meetings.readiness import geography, monitoring, queries, rules, services, signing

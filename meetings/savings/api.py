@@ -6,8 +6,8 @@ from typing import Any
 from flask import jsonify
 from flask_login import current_user
 
-from meetings.auth.access import authenticated
 from meetings.api.blueprint import bp
+from meetings.auth.access import authenticated
 from meetings.booking import queries
 from meetings.booking.models import Meeting
 from meetings.booking.services import get_meeting

@@ -19,9 +19,10 @@ Fares that never fall with distance (check_rates) make a saving never fall with 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 MODES = ("road", "air")
 ATTENDED = ("present", "partial")
@@ -92,7 +93,7 @@ class Rates:
                 "fares": [{"mode": b.mode, "from_km": b.from_km, "fare_vnd": b.fare_vnd} for b in self.fares]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Rates":
+    def from_dict(cls, data: dict[str, Any]) -> Rates:
         return cls(effective_from=date.fromisoformat(data["effective_from"]), version=data.get("version"),
                    fares=tuple(FareBand(b["mode"], int(b["from_km"]), int(b["fare_vnd"])) for b in data["fares"]),
                    **{name: int(data[name]) for name in RATE_FIELDS})

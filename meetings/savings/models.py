@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,11 +39,11 @@ class CostRate(db.Model):
     vc_endpoint_hour_vnd: Mapped[int] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    fares: Mapped[list["FareRate"]] = relationship(back_populates="rate", cascade="all, delete-orphan",
+    fares: Mapped[list[FareRate]] = relationship(back_populates="rate", cascade="all, delete-orphan",
                                                    order_by="[FareRate.mode, FareRate.from_km]")
 
     def to_rates(self) -> Rates:
@@ -81,7 +81,7 @@ class SavingsSnapshot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
-    rate_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cost_rates.id", ondelete="SET NULL"))
+    rate_id: Mapped[int | None] = mapped_column(ForeignKey("cost_rates.id", ondelete="SET NULL"))
     rates_effective_from: Mapped[date] = mapped_column(Date)
     rates: Mapped[dict[str, Any]] = mapped_column(JSON)
     total_vnd: Mapped[int] = mapped_column(BigInteger)
@@ -89,9 +89,9 @@ class SavingsSnapshot(db.Model):
     travel_minutes: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    computed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    items: Mapped[list["SavingsItem"]] = relationship(back_populates="snapshot", cascade="all, delete-orphan",
+    items: Mapped[list[SavingsItem]] = relationship(back_populates="snapshot", cascade="all, delete-orphan",
                                                       order_by="SavingsItem.id")
     computed_by = relationship("User")
 
@@ -104,15 +104,15 @@ class SavingsItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("savings_snapshots.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"), index=True)
-    attendance: Mapped[Optional[str]] = mapped_column(String(10))
+    attendance: Mapped[str | None] = mapped_column(String(10))
     counted: Mapped[bool] = mapped_column(default=False)
     attendees: Mapped[int] = mapped_column(default=0)
     attendees_source: Mapped[str] = mapped_column(String(10), default="")
     distance_km: Mapped[int] = mapped_column(default=0)
-    mode: Mapped[Optional[str]] = mapped_column(String(10))
-    basis: Mapped[Optional[str]] = mapped_column(String(20))
+    mode: Mapped[str | None] = mapped_column(String(10))
+    basis: Mapped[str | None] = mapped_column(String(20))
     fare_one_way_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
-    band_from_km: Mapped[Optional[int]] = mapped_column()
+    band_from_km: Mapped[int | None] = mapped_column()
     days: Mapped[int] = mapped_column(default=0)
     nights: Mapped[int] = mapped_column(default=0)
     same_day: Mapped[bool] = mapped_column(default=False)

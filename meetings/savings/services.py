@@ -104,7 +104,7 @@ def _compute(meeting: Meeting, rates: Rates) -> tuple[Savings, list[tuple[Partic
 def _lines(meeting: Meeting, result: Savings, sources: list[tuple[Participant, str]]) -> list[Line]:
     day = meeting_day(meeting)
     return [Line(item, participant.endpoint.name_on(day), source)
-            for item, (participant, source) in zip(result.items, sources)]
+            for item, (participant, source) in zip(result.items, sources, strict=False)]
 
 
 def rates_in_force(meeting: Meeting) -> Rates:
@@ -167,7 +167,7 @@ def store_snapshot(meeting: Meeting, rates: Rates, *, rate_id: int | None, actor
     snapshot.items = [
         SavingsItem(endpoint_id=participant.endpoint_id, attendance=item.status, attendees_source=source,
                     **{name: getattr(item, name) for name in ITEM_FIELDS})
-        for item, (participant, source) in zip(result.items, sources)]
+        for item, (participant, source) in zip(result.items, sources, strict=False)]
     db.session.add(snapshot)
     db.session.flush()
     return snapshot

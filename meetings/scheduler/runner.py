@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timezone
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -54,7 +54,7 @@ def watch_lock(scheduler: BaseScheduler, still_held: Callable[[], bool], interva
 def build_scheduler(app: Flask, sweeps: Iterable[Sweep], *, still_held: Callable[[], bool],
                     scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
     """A scheduler (not started) that runs every sweep and watches its single-instance lock."""
-    scheduler = scheduler_class(timezone=timezone.utc)
+    scheduler = scheduler_class(timezone=UTC)
     # APScheduler logs every run at INFO; run_sweep logs what each run did, and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     schedule_sweeps(scheduler, app, sweeps)

@@ -1,8 +1,8 @@
 """What a domain declares to have run periodically: a named, short, idempotent sweep."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,7 +100,9 @@ def plan_year(year: int) -> list[Plan]:
     """The year's meetings: distinct working days, drawn by a generator seeded with the year."""
     rng = random.Random(f"moj-demo-history-{year}")
     days = [date(year, 1, 1) + timedelta(days=n) for n in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)]
-    workdays = [day for day in days if day.weekday() < 5 and (day.month, day.day) not in ((1, 1), (4, 30), (5, 1), (9, 2))]
+    workdays = [
+        day for day in days if day.weekday() < 5 and (day.month, day.day) not in ((1, 1), (4, 30), (5, 1), (9, 2))
+    ]
     count = PLANNED.get(year, DEFAULT_PLANNED)
     chosen = sorted(rng.sample(workdays[5:], count))
     plans = []
@@ -108,8 +110,17 @@ def plan_year(year: int) -> list[Plan]:
         title, organizer, audience, chair, hours = _kind_of_meeting(rng, index, count, day)
         start_hour = 8 if hours >= 4 or rng.random() < 0.6 else 14
         start = datetime.combine(day, time(start_hour, rng.choice((0, 0, 30))), ZONE)
-        plans.append(Plan(f"{year}-{index + 1:03d}", title, organizer, chair, start,
-                          start + timedelta(hours=hours, minutes=rng.choice((0, 0, 30))), audience))
+        plans.append(
+            Plan(
+                f"{year}-{index + 1:03d}",
+                title,
+                organizer,
+                chair,
+                start,
+                start + timedelta(hours=hours, minutes=rng.choice((0, 0, 30))),
+                audience,
+            )
+        )
     return plans
 
 
@@ -142,12 +153,17 @@ class _Rows:
 
 def _answer(endpoint: Endpoint, plan: Plan, rng: random.Random) -> tuple[str, str, datetime | None, str, bool]:
     """(readiness, note, when, actor, on behalf) of one guest; most ready on time, some late, some not ready."""
-    start = plan.start.astimezone(timezone.utc)
+    start = plan.start.astimezone(UTC)
     fragile = endpoint.code in FRAGILE
     roll = rng.random()
     if roll < (0.22 if fragile else 0.05):
-        return "not_ready", rng.choice(NOT_READY_REASONS), start - timedelta(minutes=rng.randint(30, 600)), \
-            f"op-{endpoint.code}", False
+        return (
+            "not_ready",
+            rng.choice(NOT_READY_REASONS),
+            start - timedelta(minutes=rng.randint(30, 600)),
+            f"op-{endpoint.code}",
+            False,
+        )
     if roll < (0.30 if fragile else 0.09):
         return "ready", "Xác nhận muộn sau giờ khai mạc", start + timedelta(minutes=rng.randint(5, 40)), "booker", True
     if roll < (0.34 if fragile else 0.12):
@@ -166,21 +182,33 @@ def _attendance(readiness: str, expected: int, rng: random.Random) -> tuple[str,
     return "present", max(1, expected + rng.randint(-3, 3))
 
 
-def _meeting_rows(plan: Plan, host: Endpoint, guests: list[Endpoint], expected: dict[str, int],
-                  rng: random.Random) -> _Rows:
-    start, end = plan.start.astimezone(timezone.utc), plan.end.astimezone(timezone.utc)
+def _meeting_rows(
+    plan: Plan, host: Endpoint, guests: list[Endpoint], expected: dict[str, int], rng: random.Random
+) -> _Rows:
+    start, end = plan.start.astimezone(UTC), plan.end.astimezone(UTC)
     rows = _Rows([], [], [])
     for endpoint in [host, *guests]:
         is_host = endpoint.id == host.id
         people = expected.get(endpoint.kind, 5)
-        readiness, note, at, actor, late = (("ready", "", start - timedelta(hours=2), "booker", False) if is_host
-                                            else _answer(endpoint, plan, rng))
+        readiness, note, at, actor, late = (
+            ("ready", "", start - timedelta(hours=2), "booker", False) if is_host else _answer(endpoint, plan, rng)
+        )
         status, headcount = ("present", people + rng.randint(0, 10)) if is_host else _attendance(readiness, people, rng)
-        rows.participants.append({
-            "endpoint_id": endpoint.id, "expected_attendees": people, "is_host": is_host, "busy_from": start,
-            "busy_until": end + timedelta(minutes=30), "holds_slot": True, "readiness": readiness,
-            "readiness_note": note, "readiness_updated_at": at, "attendance": status,
-            "invited_at": start - timedelta(days=7)})
+        rows.participants.append(
+            {
+                "endpoint_id": endpoint.id,
+                "expected_attendees": people,
+                "is_host": is_host,
+                "busy_from": start,
+                "busy_until": end + timedelta(minutes=30),
+                "holds_slot": True,
+                "readiness": readiness,
+                "readiness_note": note,
+                "readiness_updated_at": at,
+                "attendance": status,
+                "invited_at": start - timedelta(days=7),
+            }
+        )
         rows.answers.append((endpoint.id, readiness, note, at, actor, late))
         rows.attendance.append((status, headcount))
     return rows
@@ -190,8 +218,9 @@ class _RateBook:
     """The rate versions, to find the one in force on a day without a query per meeting."""
 
     def __init__(self) -> None:
-        versions = list(db.session.scalars(select(CostRate).order_by(CostRate.effective_from)
-                                           .options(selectinload(CostRate.fares))))
+        versions = list(
+            db.session.scalars(select(CostRate).order_by(CostRate.effective_from).options(selectinload(CostRate.fares)))
+        )
         self.days = [v.effective_from for v in versions]
         self.rates: list[tuple[int, Rates]] = [(v.id, v.to_rates()) for v in versions]
 
@@ -212,13 +241,13 @@ def _wanted(today: date, years: range | None) -> list[Plan]:
     midnight = datetime.combine(today, time.min, ZONE)
     plans = []
     for year in years or range(FIRST_YEAR, today.year + 1):
-        plans += [p for p in plan_year(year)
-                  if p.key not in known and p.end <= midnight and p.start.date() not in busy]
+        plans += [p for p in plan_year(year) if p.key not in known and p.end <= midnight and p.start.date() not in busy]
     return plans
 
 
-def seed_demo_history(*, today: date | None = None, years: range | None = None,
-                      expected: dict[str, int] | None = None) -> int:
+def seed_demo_history(
+    *, today: date | None = None, years: range | None = None, expected: dict[str, int] | None = None
+) -> int:
     """Add the missing demo meetings (held, with attendance, readiness and savings); returns how many."""
     today = today or datetime.now(ZONE).date()
     plans = _wanted(today, years)
@@ -228,63 +257,140 @@ def seed_demo_history(*, today: date | None = None, years: range | None = None,
     host = next(e for e in endpoints if e.code == "moj-hq")
     expected = expected or {"hq": 20, "enforcement": 8, "law_school": 10, "southern_office": 10}
     rng = random.Random(f"moj-demo-participants-{plans[0].key}-{len(plans)}")
-    meeting_ids = list(db.session.scalars(insert(Meeting).returning(Meeting.id, sort_by_parameter_order=True), [
-        {"title": p.title, "agenda": "Dữ liệu mẫu (demo): lịch sử hội nghị để minh họa thống kê.",
-         "organizer": p.organizer, "chair": p.chair, "host_id": host.id,
-         "start_at": p.start.astimezone(timezone.utc), "end_at": p.end.astimezone(timezone.utc),
-         "test_at": (p.start - timedelta(hours=1)).astimezone(timezone.utc), "status": "completed",
-         "bridge_to_government": False, "ics_uid": f"demo-{p.key}@hoinghi.moj.gov.vn", "sequence": 0,
-         "created_at": (p.start - timedelta(days=10)).astimezone(timezone.utc)} for p in plans]))
-    db.session.execute(insert(DemoMeeting), [{"meeting_id": m, "demo_key": p.key} for m, p in zip(meeting_ids, plans)])
+    meeting_ids = list(
+        db.session.scalars(
+            insert(Meeting).returning(Meeting.id, sort_by_parameter_order=True),
+            [
+                {
+                    "title": p.title,
+                    "agenda": "Dữ liệu mẫu (demo): lịch sử hội nghị để minh họa thống kê.",
+                    "organizer": p.organizer,
+                    "chair": p.chair,
+                    "host_id": host.id,
+                    "start_at": p.start.astimezone(UTC),
+                    "end_at": p.end.astimezone(UTC),
+                    "test_at": (p.start - timedelta(hours=1)).astimezone(UTC),
+                    "status": "completed",
+                    "bridge_to_government": False,
+                    "ics_uid": f"demo-{p.key}@hoinghi.moj.gov.vn",
+                    "sequence": 0,
+                    "created_at": (p.start - timedelta(days=10)).astimezone(UTC),
+                }
+                for p in plans
+            ],
+        )
+    )
+    db.session.execute(
+        insert(DemoMeeting), [{"meeting_id": m, "demo_key": p.key} for m, p in zip(meeting_ids, plans, strict=False)]
+    )
     by_id = {e.id: e for e in endpoints}
     per_meeting = [_meeting_rows(p, host, _guests(p, endpoints, rng), expected, rng) for p in plans]
-    participant_rows = [{**row, "meeting_id": meeting_id}
-                        for meeting_id, rows in zip(meeting_ids, per_meeting) for row in rows.participants]
-    participant_ids = list(db.session.scalars(
-        insert(Participant).returning(Participant.id, sort_by_parameter_order=True), participant_rows))
+    participant_rows = [
+        {**row, "meeting_id": meeting_id}
+        for meeting_id, rows in zip(meeting_ids, per_meeting, strict=False)
+        for row in rows.participants
+    ]
+    participant_ids = list(
+        db.session.scalars(
+            insert(Participant).returning(Participant.id, sort_by_parameter_order=True), participant_rows
+        )
+    )
     _insert_details(plans, meeting_ids, per_meeting, participant_ids, by_id)
     return len(plans)
 
 
-def _insert_details(plans: list[Plan], meeting_ids: list[int], per_meeting: list[_Rows], participant_ids: list[int],
-                    by_id: dict[int, Endpoint]) -> None:
+def _insert_details(
+    plans: list[Plan],
+    meeting_ids: list[int],
+    per_meeting: list[_Rows],
+    participant_ids: list[int],
+    by_id: dict[int, Endpoint],
+) -> None:
     attendance, changes, snapshots, items_per_snapshot = [], [], [], []
     book, ids = _RateBook(), iter(participant_ids)
-    for plan, meeting_id, rows in zip(plans, meeting_ids, per_meeting):
-        end = plan.end.astimezone(timezone.utc)
+    for plan, meeting_id, rows in zip(plans, meeting_ids, per_meeting, strict=False):
+        end = plan.end.astimezone(UTC)
         inputs = []
         for row, (endpoint_id, readiness, note, at, actor, late), (status, headcount) in zip(
-                rows.participants, rows.answers, rows.attendance):
-            attendance.append({"participant_id": next(ids), "status": status,
-                               "attendees": headcount if status != "absent" else 0, "source": "manual",
-                               "recorded_at": end + timedelta(minutes=20)})
+            rows.participants, rows.answers, rows.attendance, strict=False
+        ):
+            attendance.append(
+                {
+                    "participant_id": next(ids),
+                    "status": status,
+                    "attendees": headcount if status != "absent" else 0,
+                    "source": "manual",
+                    "recorded_at": end + timedelta(minutes=20),
+                }
+            )
             if at is not None:
-                changes.append({"meeting_id": meeting_id, "endpoint_id": endpoint_id, "aspect": "answer",
-                                "from_status": "pending", "to_status": readiness, "note": note, "actor_name": actor,
-                                "channel": "web", "on_behalf": late, "changed_at": at})
+                changes.append(
+                    {
+                        "meeting_id": meeting_id,
+                        "endpoint_id": endpoint_id,
+                        "aspect": "answer",
+                        "from_status": "pending",
+                        "to_status": readiness,
+                        "note": note,
+                        "actor_name": actor,
+                        "channel": "web",
+                        "on_behalf": late,
+                        "changed_at": at,
+                    }
+                )
             if not row["is_host"]:
-                inputs.append((endpoint_id, Attendance(by_id[endpoint_id].code, by_id[endpoint_id].distance_km,
-                                                       status, headcount if status != "absent" else 0)))
+                inputs.append(
+                    (
+                        endpoint_id,
+                        Attendance(
+                            by_id[endpoint_id].code,
+                            by_id[endpoint_id].distance_km,
+                            status,
+                            headcount if status != "absent" else 0,
+                        ),
+                    )
+                )
         found = book.on(plan.start.date())
         if found is None:
             continue
         rate_id, rates = found
         result = meeting_savings(rates, MeetingTime(plan.start, plan.end), [a for _e, a in inputs])
-        snapshots.append({"meeting_id": meeting_id, "rate_id": rate_id, "rates_effective_from": rates.effective_from,
-                          "rates": rates.to_dict(), "total_vnd": result.total_vnd, "travel_km": result.travel_km,
-                          "travel_minutes": result.travel_minutes, "reason": "completed", "computed_at": end})
-        items_per_snapshot.append([
-            {"endpoint_id": endpoint_id, "attendance": item.status, "attendees_source": "headcount",
-             **{name: getattr(item, name) for name in ITEM_FIELDS}}
-            for (endpoint_id, _a), item in zip(inputs, result.items)])
+        snapshots.append(
+            {
+                "meeting_id": meeting_id,
+                "rate_id": rate_id,
+                "rates_effective_from": rates.effective_from,
+                "rates": rates.to_dict(),
+                "total_vnd": result.total_vnd,
+                "travel_km": result.travel_km,
+                "travel_minutes": result.travel_minutes,
+                "reason": "completed",
+                "computed_at": end,
+            }
+        )
+        items_per_snapshot.append(
+            [
+                {
+                    "endpoint_id": endpoint_id,
+                    "attendance": item.status,
+                    "attendees_source": "headcount",
+                    **{name: getattr(item, name) for name in ITEM_FIELDS},
+                }
+                for (endpoint_id, _a), item in zip(inputs, result.items, strict=False)
+            ]
+        )
     db.session.execute(insert(AttendanceRecord), attendance)
     if changes:
         db.session.execute(insert(ReadinessChange), changes)
     if snapshots:
         snapshot_ids = db.session.scalars(
-            insert(SavingsSnapshot).returning(SavingsSnapshot.id, sort_by_parameter_order=True), snapshots)
-        items = [{**item, "snapshot_id": snapshot_id}
-                 for snapshot_id, rows in zip(list(snapshot_ids), items_per_snapshot) for item in rows]
+            insert(SavingsSnapshot).returning(SavingsSnapshot.id, sort_by_parameter_order=True), snapshots
+        )
+        items = [
+            {**item, "snapshot_id": snapshot_id}
+            for snapshot_id, rows in zip(list(snapshot_ids), items_per_snapshot, strict=False)
+            for item in rows
+        ]
         if items:
             db.session.execute(insert(SavingsItem), items)
     db.session.flush()

@@ -14,7 +14,7 @@ endpoint kind). Definitions (README "Statistics"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,7 @@ def _seconds_sqlite(element, compiler, **kw) -> str:
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, ZONE).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, ZONE).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -277,5 +277,5 @@ def first_year(session: Session) -> int | None:
     if first is None:
         return None
     if first.tzinfo is None:
-        first = first.replace(tzinfo=timezone.utc)
+        first = first.replace(tzinfo=UTC)
     return first.astimezone(ZONE).year

@@ -11,7 +11,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -40,7 +40,7 @@ def _history(endpoint_ids: list[int]) -> int:
     host, guests = endpoint_ids[0], endpoint_ids[1:]
     rows = 0
     for year in YEARS:
-        starts = [datetime(year, 1, 1, 1, tzinfo=timezone.utc) + timedelta(hours=17 * n) for n in range(PER_YEAR)]
+        starts = [datetime(year, 1, 1, 1, tzinfo=UTC) + timedelta(hours=17 * n) for n in range(PER_YEAR)]
         ids = list(db.session.scalars(insert(Meeting).returning(Meeting.id, sort_by_parameter_order=True), [
             {"title": f"Hội nghị {year}-{n}", "organizer": f"Đơn vị {n % 12}", "host_id": host, "start_at": start,
              "end_at": start + timedelta(hours=3), "status": "completed", "ics_uid": f"bench-{year}-{n}"}
@@ -49,18 +49,41 @@ def _history(endpoint_ids: list[int]) -> int:
                    "busy_from": s, "busy_until": s + timedelta(hours=3), "holds_slot": False,
                    "readiness": rng.choice(("ready", "ready", "ready", "not_ready", "pending")),
                    "readiness_updated_at": s - timedelta(hours=2), "attendance": rng.choice(("present", "absent"))}
-                  for m, s in zip(ids, starts) for e in [host, *guests]]
+                  for m, s in zip(ids, starts, strict=False) for e in [host, *guests]]
         part_ids = list(db.session.scalars(insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
                                            people))
-        db.session.execute(insert(AttendanceRecord), [{"participant_id": p, "status": row["attendance"],
-                                                       "attendees": 8} for p, row in zip(part_ids, people)])
-        snaps = list(db.session.scalars(insert(SavingsSnapshot).returning(SavingsSnapshot.id,
-                                                                          sort_by_parameter_order=True), [
-            {"meeting_id": m, "rates_effective_from": s.date(), "rates": {}, "total_vnd": 99 * 1_000_000,
-             "travel_km": 99 * 100, "travel_minutes": 99 * 60, "reason": "completed"} for m, s in zip(ids, starts)]))
-        db.session.execute(insert(SavingsItem), [{"snapshot_id": snap, "endpoint_id": e, "saving_vnd": 1_000_000,
-                                                  "travel_km": 100, "travel_minutes": 60}
-                                                 for snap in snaps for e in guests])
+        db.session.execute(
+            insert(AttendanceRecord),
+            [
+                {"participant_id": p, "status": row["attendance"], "attendees": 8}
+                for p, row in zip(part_ids, people, strict=False)
+            ],
+        )
+        snaps = list(
+            db.session.scalars(
+                insert(SavingsSnapshot).returning(SavingsSnapshot.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "meeting_id": m,
+                        "rates_effective_from": s.date(),
+                        "rates": {},
+                        "total_vnd": 99 * 1_000_000,
+                        "travel_km": 99 * 100,
+                        "travel_minutes": 99 * 60,
+                        "reason": "completed",
+                    }
+                    for m, s in zip(ids, starts, strict=False)
+                ],
+            )
+        )
+        db.session.execute(
+            insert(SavingsItem),
+            [
+                {"snapshot_id": snap, "endpoint_id": e, "saving_vnd": 1_000_000, "travel_km": 100, "travel_minutes": 60}
+                for snap in snaps
+                for e in guests
+            ],
+        )
         db.session.commit()
         rows += len(people)
     return rows
@@ -83,23 +106,32 @@ def main() -> None:
         started = time.perf_counter()
         with app.app_context():
             participants = _history(_endpoints())
-        print(f"database: {url.split(':')[0].split('+')[0]}; {len(YEARS) * PER_YEAR} meetings, {participants} "
-              f"participants inserted in {time.perf_counter() - started:.1f} s")
+        print(
+            f"database: {url.split(':')[0].split('+')[0]}; {len(YEARS) * PER_YEAR} meetings, {participants} "
+            f"participants inserted in {time.perf_counter() - started:.1f} s"
+        )
         client = app.test_client()
         token = client.post("/api/v1/auth/token", json={"username": "leader", "password": DEMO_PASSWORD}).get_json()
         headers = {"Authorization": f"Bearer {token['token']}"}
         session = app.test_client()
         page = session.get("/login").get_data(as_text=True)
-        csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0] if 'type="hidden" value="' in page \
+        csrf = (
+            page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+            if 'type="hidden" value="' in page
             else page.split('value="')[1].split('"')[0]
+        )
         session.post("/login", data={"username": "leader", "password": DEMO_PASSWORD, "csrf_token": csrf})
-        for label, client_, path in (("API /stats/annual (one year)", client, "/api/v1/stats/annual?year=2020"),
-                                     ("dashboard /stats (one year)", session, "/stats?year=2020"),
-                                     ("dashboard, 10-year range", session, "/stats?from=2015-01-01&to=2024-12-31"),
-                                     ("xlsx export (one year)", session, "/stats/export.xlsx?year=2020")):
+        for label, client_, path in (
+            ("API /stats/annual (one year)", client, "/api/v1/stats/annual?year=2020"),
+            ("dashboard /stats (one year)", session, "/stats?year=2020"),
+            ("dashboard, 10-year range", session, "/stats?from=2015-01-01&to=2024-12-31"),
+            ("xlsx export (one year)", session, "/stats/export.xlsx?year=2020"),
+        ):
             timings = _time(client_, path, headers if client_ is client else {})
-            print(f"{label:<32}: median {statistics.median(timings) * 1000:8.1f} ms, max {max(timings) * 1000:8.1f} ms "
-                  f"over {ROUNDS} requests")
+            print(
+                f"{label:<32}: median {statistics.median(timings) * 1000:8.1f} ms, max {max(timings) * 1000:8.1f} ms "
+                f"over {ROUNDS} requests"
+            )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The government system simulator for the bridge tests: served on loopback, the app pointed at it."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Iterator
 
 from sqlalchemy import delete
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -85,7 +85,7 @@ def endpoint(code: str, email: str | None = None) -> Endpoint:
 
 def make_meeting(*, participants: tuple[str, ...] = ("thads-an-giang",), day: int = 0, **fields) -> Meeting:
     """A scheduled meeting hosted at moj-hq, far enough ahead that it meets no other test's booking."""
-    start = datetime(2031, 3, 3, 1, 0, tzinfo=timezone.utc) + timedelta(days=day)
+    start = datetime(2031, 3, 3, 1, 0, tzinfo=UTC) + timedelta(days=day)
     values = dict(title="Hội nghị trực tuyến tổng kết công tác thi hành án dân sự", agenda="Báo cáo; thảo luận",
                   organizer="Văn phòng Bộ", chair="Thứ trưởng Nguyễn Thanh Tịnh", host=endpoint("moj-hq"),
                   start_at=start, end_at=start + timedelta(hours=3), test_at=start - timedelta(hours=1),

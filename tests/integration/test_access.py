@@ -123,7 +123,10 @@ def test_api_token_route_is_rate_limited_too(client):
     statuses = [client.post("/api/v1/auth/token", json={"username": "booker", "password": "bad"}).status_code
                 for _ in range(11)]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
-    assert client.post("/api/v1/auth/token", json={"username": "booker", "password": "bad"}).get_json()["error"]["code"] == "rate_limited"
+    assert (
+        client.post("/api/v1/auth/token", json={"username": "booker", "password": "bad"}).get_json()["error"]["code"]
+        == "rate_limited"
+    )
 
 
 def test_successful_logins_do_not_count_against_the_limit(auth, client):
@@ -153,8 +156,17 @@ def test_security_headers_on_every_response(client, auth):
 
 def test_pages_have_no_inline_scripts_or_styles(auth, client):
     auth.login("admin")
-    for path in ("/", "/endpoints", "/endpoints/thads-an-giang", "/groups", "/admin/users", "/admin/users/1",
-                 "/endpoints/thads-an-giang/edit", "/admin/audit", "/account"):
+    for path in (
+        "/",
+        "/endpoints",
+        "/endpoints/thads-an-giang",
+        "/groups",
+        "/admin/users",
+        "/admin/users/1",
+        "/endpoints/thads-an-giang/edit",
+        "/admin/audit",
+        "/account",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\ssrc=)", html), path
         assert " style=" not in html, path

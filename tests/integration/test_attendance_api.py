@@ -21,8 +21,8 @@ def test_booker_records_any_endpoint_and_the_meeting_shows_it(client, bearer):
     headers = bearer("booker")
     meeting = held_meeting(client, headers)
     response = _put(client, meeting.id, "thads-nghe-an",
-                    {"status": "partial", "attendees": 7, "connected_at": "%sT08:20:00+07:00" % _day(meeting),
-                     "disconnected_at": "%sT10:00:00+07:00" % _day(meeting)}, headers)
+                    {"status": "partial", "attendees": 7, "connected_at": f"{_day(meeting)}T08:20:00+07:00",
+                     "disconnected_at": f"{_day(meeting)}T10:00:00+07:00"}, headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert (body["status"], body["attendees"], body["source"], body["recorded_by"]) == (

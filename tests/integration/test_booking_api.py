@@ -113,8 +113,8 @@ def test_a_naive_time_means_hanoi_time(client, headers):
 
 
 def test_retired_endpoint_cannot_be_invited(client, headers, auth):
-    from meetings.endpoints.services import get_endpoint, retire_endpoint
     from meetings.auth.services import find_user
+    from meetings.endpoints.services import get_endpoint, retire_endpoint
 
     retire_endpoint(get_endpoint("tcl-tay-bac"), on=future_day().date(), actor=find_user("admin"))
     db.session.commit()
@@ -162,18 +162,23 @@ def test_weekly_series_of_ten_and_cancelling_this_and_following(client, headers)
     sixth = body["meetings"][5]
     cancelled = client.delete(f"/api/v1/meetings/{sixth['id']}", json={"scope": "following"}, headers=headers)
     assert cancelled.status_code == 200 and len(cancelled.get_json()["meetings"]) == 5
-    statuses = [client.get(f"/api/v1/meetings/{m['id']}", headers=headers).get_json()["status"] for m in body["meetings"]]
+    statuses = [
+        client.get(f"/api/v1/meetings/{m['id']}", headers=headers).get_json()["status"] for m in body["meetings"]
+    ]
     assert statuses == ["scheduled"] * 5 + ["cancelled"] * 5
 
 
 def test_moving_this_and_following_shifts_each_occurrence(client, headers):
     day = future_day()
-    body = client.post("/api/v1/meetings", json=meeting_body(day, recurrence="FREQ=WEEKLY;COUNT=4"),
-                       headers=headers).get_json()
+    body = client.post(
+        "/api/v1/meetings", json=meeting_body(day, recurrence="FREQ=WEEKLY;COUNT=4"), headers=headers
+    ).get_json()
     third = body["meetings"][2]
-    moved = client.patch(f"/api/v1/meetings/{third['id']}",
-                         json={"start": at(day + timedelta(weeks=2), 14), "end": at(day + timedelta(weeks=2), 16),
-                               "scope": "following"}, headers=headers).get_json()
+    moved = client.patch(
+        f"/api/v1/meetings/{third['id']}",
+        json={"start": at(day + timedelta(weeks=2), 14), "end": at(day + timedelta(weeks=2), 16), "scope": "following"},
+        headers=headers,
+    ).get_json()
     assert [m["start"][11:16] for m in moved["meetings"]] == ["14:00", "14:00"]
     first = client.get(f"/api/v1/meetings/{body['meetings'][0]['id']}", headers=headers).get_json()
     assert first["start"][11:16] == "08:00"
@@ -182,8 +187,9 @@ def test_moving_this_and_following_shifts_each_occurrence(client, headers):
 def test_a_series_with_a_taken_date_is_refused_whole(client, headers):
     day = future_day()
     client.post("/api/v1/meetings", json=meeting_body(day + timedelta(weeks=3)), headers=headers)
-    response = client.post("/api/v1/meetings", json=meeting_body(day, recurrence="FREQ=WEEKLY;COUNT=5"),
-                           headers=headers)
+    response = client.post(
+        "/api/v1/meetings", json=meeting_body(day, recurrence="FREQ=WEEKLY;COUNT=5"), headers=headers
+    )
     assert response.status_code == 409
     conflicts = response.get_json()["error"]["conflicts"]
     assert {c["occurrence_start"][:10] for c in conflicts} == {(day + timedelta(weeks=3)).date().isoformat()}
@@ -194,11 +200,28 @@ def test_the_mcu_port_limit(app, client, headers):
     app.config["MCU_PORTS"] = 68
     try:
         day = future_day()
-        assert client.post("/api/v1/meetings", json=meeting_body(day, endpoints=[], groups=["all-enforcement"]),
-                           headers=headers).status_code == 201
-        response = client.post("/api/v1/meetings", json=meeting_body(
-            day, host="tcl-thai-nguyen", endpoints=["tcl-tay-bac", "tcl-dong-hoi", "tcl-vi-thanh", "moj-southern-office",
-                                                    "tcl-buon-ma-thuot", "tcl-thai-nguyen"]), headers=headers)
+        assert (
+            client.post(
+                "/api/v1/meetings", json=meeting_body(day, endpoints=[], groups=["all-enforcement"]), headers=headers
+            ).status_code
+            == 201
+        )
+        response = client.post(
+            "/api/v1/meetings",
+            json=meeting_body(
+                day,
+                host="tcl-thai-nguyen",
+                endpoints=[
+                    "tcl-tay-bac",
+                    "tcl-dong-hoi",
+                    "tcl-vi-thanh",
+                    "moj-southern-office",
+                    "tcl-buon-ma-thuot",
+                    "tcl-thai-nguyen",
+                ],
+            ),
+            headers=headers,
+        )
         assert response.status_code == 409 and response.get_json()["error"]["code"] == "capacity"
     finally:
         app.config["MCU_PORTS"] = 120
@@ -214,8 +237,9 @@ def test_roles_who_may_book(client, bearer):
 def test_operators_see_only_their_meetings(client, headers, bearer):
     day = future_day()
     theirs = client.post("/api/v1/meetings", json=meeting_body(day), headers=headers).get_json()
-    other = client.post("/api/v1/meetings", json=meeting_body(day, endpoints=["thads-ca-mau"], host="thads-bac-lieu"),
-                        headers=headers).get_json()
+    other = client.post(
+        "/api/v1/meetings", json=meeting_body(day, endpoints=["thads-ca-mau"], host="thads-bac-lieu"), headers=headers
+    ).get_json()
     operator = bearer("op-thads-an-giang")
     assert client.get(f"/api/v1/meetings/{theirs['id']}", headers=operator).status_code == 200
     refused = client.get(f"/api/v1/meetings/{other['id']}", headers=operator)
@@ -227,12 +251,17 @@ def test_operators_see_only_their_meetings(client, headers, bearer):
 def test_list_filters(client, headers):
     day = future_day()
     a = client.post("/api/v1/meetings", json=meeting_body(day), headers=headers).get_json()
-    b = client.post("/api/v1/meetings", json=meeting_body(day + timedelta(days=1), endpoints=["thads-ca-mau"]),
-                    headers=headers).get_json()
+    b = client.post(
+        "/api/v1/meetings", json=meeting_body(day + timedelta(days=1), endpoints=["thads-ca-mau"]), headers=headers
+    ).get_json()
+
     def ids(query):
         return [m["id"] for m in client.get(f"/api/v1/meetings?{query}", headers=headers).get_json()["items"]]
+
     assert ids("endpoint=thads-ca-mau") == [b["id"]]
-    assert ids(f"from={day.date().isoformat()}&to={(day + timedelta(hours=23)).isoformat()}".replace("+", "%2B")) == [a["id"]]
+    assert ids(f"from={day.date().isoformat()}&to={(day + timedelta(hours=23)).isoformat()}".replace("+", "%2B")) == [
+        a["id"]
+    ]
     assert ids("status=cancelled") == []
     assert client.get("/api/v1/meetings?status=nope", headers=headers).status_code == 422
 
@@ -261,9 +290,13 @@ def test_booking_costs_a_constant_number_of_queries(client, headers, count_queri
     with count_queries() as many:
         client.post("/api/v1/meetings", json=meeting_body(day + timedelta(days=1), endpoints=everyone), headers=headers)
     with count_queries() as by_groups:
-        client.post("/api/v1/meetings", json=meeting_body(day + timedelta(days=2), endpoints=[],
-                                                          groups=["all-enforcement", "law-schools", "southern-office"]),
-                    headers=headers)
+        client.post(
+            "/api/v1/meetings",
+            json=meeting_body(
+                day + timedelta(days=2), endpoints=[], groups=["all-enforcement", "law-schools", "southern-office"]
+            ),
+            headers=headers,
+        )
     assert len(many) == len(few), "\n".join(many)
     assert len(by_groups) == len(few) + 1  # the group lookup
     assert db.session.scalar(select(func.count(Participant.id))) == 2 + 70 + 70

@@ -73,8 +73,10 @@ def test_cancel_page(auth, client, bearer):
     meeting = client.post("/api/v1/meetings", json=meeting_body(future_day()), headers=bearer()).get_json()
     auth.login("booker")
     token = auth.csrf_token(f"/meetings/{meeting['id']}/cancel")
-    response = client.post(f"/meetings/{meeting['id']}/cancel", data={"csrf_token": token, "reason": "Trùng lịch Chính phủ",
-                                                                      "scope": "this"})
+    response = client.post(
+        f"/meetings/{meeting['id']}/cancel",
+        data={"csrf_token": token, "reason": "Trùng lịch Chính phủ", "scope": "this"},
+    )
     assert response.status_code == 302
     html = client.get(f"/meetings/{meeting['id']}").get_data(as_text=True)
     assert "Trùng lịch Chính phủ" in html and "booker" in html
@@ -99,15 +101,17 @@ def test_leader_and_operator_cannot_open_the_booking_form(auth, client):
 
 
 def test_operator_is_refused_a_meeting_of_other_endpoints(auth, client, bearer):
-    other = client.post("/api/v1/meetings", json=meeting_body(future_day(), endpoints=["thads-ca-mau"]),
-                        headers=bearer()).get_json()
+    other = client.post(
+        "/api/v1/meetings", json=meeting_body(future_day(), endpoints=["thads-ca-mau"]), headers=bearer()
+    ).get_json()
     auth.login("op-thads-an-giang")
     assert client.get(f"/meetings/{other['id']}").status_code == 403
 
 
 def test_meeting_page_costs_a_constant_number_of_queries(auth, client, bearer, count_queries):
-    meeting = client.post("/api/v1/meetings", json=meeting_body(future_day(), endpoints=[], groups=["all-enforcement"]),
-                          headers=bearer()).get_json()
+    meeting = client.post(
+        "/api/v1/meetings", json=meeting_body(future_day(), endpoints=[], groups=["all-enforcement"]), headers=bearer()
+    ).get_json()
     auth.login("leader")
     with count_queries() as statements:
         client.get(f"/meetings/{meeting['id']}")

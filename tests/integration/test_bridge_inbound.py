@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from meetings.booking.validation import MINISTRY_ZONE
 from meetings.bridge.delivery import deliver_outbox
 from meetings.bridge.inbound import pull_government
 from meetings.bridge.models import ConferenceLink, Invitation, OutboxMessage
 from meetings.bridge.simulator.ics import conference_ics
-from meetings.booking.validation import MINISTRY_ZONE
 from meetings.database import utcnow
 from meetings.extensions import db
 from tests.integration.booking_helpers import future_day

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from meetings.auth.models import User
-from meetings.booking.services import cancel_meeting, change_meeting, get_meeting
+from meetings.booking.services import book_meeting, cancel_meeting, change_meeting, get_meeting
 from meetings.booking.validation import MeetingValues
 from meetings.bridge import delivery
 from meetings.bridge.delivery import deliver_outbox
@@ -21,7 +21,6 @@ from meetings.extensions import db
 from meetings.notify.models import OutgoingMail
 from tests.integration.booking_helpers import future_day, meeting_body
 from tests.integration.govconf_helpers import empty_outbox, pointed_at, simulator
-from meetings.booking.services import book_meeting
 
 
 @pytest.fixture(autouse=True)

@@ -112,7 +112,7 @@ def test_a_bad_file_gets_a_clear_message_and_changes_nothing(client, bearer, dat
     headers = bearer("booker")
     meeting = held_meeting(client, headers)
     if not data:
-        data = "Remote party,Connect time,Disconnect time\nsip:thads-an-giang@vc.moj.gov.vn,2026,x\n".encode()
+        data = b"Remote party,Connect time,Disconnect time\nsip:thads-an-giang@vc.moj.gov.vn,2026,x\n"
         data = data.replace(b"Connect time", b"Conn\xe9ct time")  # Latin-1 in the header
     response = _upload(client, meeting.id, data, headers)
     assert response.status_code == 422

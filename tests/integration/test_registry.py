@@ -48,7 +48,11 @@ def test_admin_corrects_distance_contact_and_dial_string(auth, client):
         "dial_string": "sip:angiang@vc.moj.gov.vn", "latitude": "10.38", "longitude": "105.43", "notes": ""})
     assert response.status_code == 302
     endpoint = _endpoint("thads-an-giang")
-    assert (endpoint.distance_km, endpoint.contact_name, endpoint.dial_string) == (1720, "Lê Văn C", "sip:angiang@vc.moj.gov.vn")
+    assert (endpoint.distance_km, endpoint.contact_name, endpoint.dial_string) == (
+        1720,
+        "Lê Văn C",
+        "sip:angiang@vc.moj.gov.vn",
+    )
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "endpoint.update"))
     assert entry.changes["distance_km"][1] == 1720
 
@@ -57,8 +61,15 @@ def test_invalid_correction_keeps_input_and_changes_nothing(auth, client):
     auth.login("admin")
     before = _endpoint("thads-an-giang").distance_km
     token = auth.csrf_token("/endpoints/thads-an-giang/edit")
-    response = client.post("/endpoints/thads-an-giang/edit", data={
-        "csrf_token": token, "name": "Cục THADS An Giang (sửa)", "distance_km": "-5", "contact_email": "not-an-email"})
+    response = client.post(
+        "/endpoints/thads-an-giang/edit",
+        data={
+            "csrf_token": token,
+            "name": "Cục THADS An Giang (sửa)",
+            "distance_km": "-5",
+            "contact_email": "not-an-email",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Cục THADS An Giang (sửa)" in html
     assert _endpoint("thads-an-giang").distance_km == before
@@ -67,8 +78,9 @@ def test_invalid_correction_keeps_input_and_changes_nothing(auth, client):
 
 def test_renaming_keeps_the_old_name_for_past_meetings(db_session):
     school = _endpoint("tcl-thai-nguyen")
-    services.update_endpoint(school, {"name": "Trường Cao đẳng Luật miền Bắc"}, actor=_admin(),
-                             name_changed_on=date(2020, 9, 1))
+    services.update_endpoint(
+        school, {"name": "Trường Cao đẳng Luật miền Bắc"}, actor=_admin(), name_changed_on=date(2020, 9, 1)
+    )
     assert school.name_on(date(2019, 5, 1)) == "Trường Trung cấp Luật Thái Nguyên"
     assert school.name_on(date(2021, 1, 1)) == "Trường Cao đẳng Luật miền Bắc"
 
@@ -76,9 +88,16 @@ def test_renaming_keeps_the_old_name_for_past_meetings(db_session):
 def test_merge_through_the_admin_page(auth, client):
     auth.login("admin")
     token = auth.csrf_token("/endpoints/thads-kien-giang/retire")
-    response = client.post("/endpoints/thads-kien-giang/retire", data={
-        "csrf_token": token, "action": "merge", "merge-successor": "thads-an-giang", "merge-on": "2025-07-01",
-        "merge-reason": "NQ 202/2025/QH15"})
+    response = client.post(
+        "/endpoints/thads-kien-giang/retire",
+        data={
+            "csrf_token": token,
+            "action": "merge",
+            "merge-successor": "thads-an-giang",
+            "merge-on": "2025-07-01",
+            "merge-reason": "NQ 202/2025/QH15",
+        },
+    )
     assert response.status_code == 302
     merged = _endpoint("thads-kien-giang")
     assert merged.successor.code == "thads-an-giang" and merged.retired_on == date(2025, 7, 1)
@@ -88,9 +107,15 @@ def test_merge_through_the_admin_page(auth, client):
 
 def test_merged_endpoint_leaves_groups_and_booking_choices_but_keeps_its_history(db_session):
     admin = _admin()
-    custom = services.create_group(name="mekong", label_vi="Đồng bằng sông Cửu Long",
-                                   member_codes=["thads-kien-giang", "thads-ca-mau"], actor=admin)
-    services.merge_endpoint(_endpoint("thads-kien-giang"), _endpoint("thads-an-giang"), on=date(2025, 7, 1), actor=admin)
+    custom = services.create_group(
+        name="mekong",
+        label_vi="Đồng bằng sông Cửu Long",
+        member_codes=["thads-kien-giang", "thads-ca-mau"],
+        actor=admin,
+    )
+    services.merge_endpoint(
+        _endpoint("thads-kien-giang"), _endpoint("thads-an-giang"), on=date(2025, 7, 1), actor=admin
+    )
     db.session.flush()
     assert sorted(e.code for e in services.group_members_of(custom)) == ["thads-an-giang", "thads-ca-mau"]
     enforcement = services.group_members_of(services.get_group("all-enforcement"))
@@ -108,7 +133,9 @@ def test_merge_refuses_nonsense(db_session):
     from meetings.errors import ValidationError
 
     with pytest.raises(ValidationError):
-        services.merge_endpoint(_endpoint("thads-an-giang"), _endpoint("thads-an-giang"), on=date(2025, 7, 1), actor=admin)
+        services.merge_endpoint(
+            _endpoint("thads-an-giang"), _endpoint("thads-an-giang"), on=date(2025, 7, 1), actor=admin
+        )
     with pytest.raises(ValidationError):
         services.merge_endpoint(_endpoint("moj-hq"), _endpoint("thads-ha-noi"), on=date(2025, 7, 1), actor=admin)
 
@@ -148,9 +175,16 @@ def test_retire_and_reactivate(db_session):
 def test_admin_defines_a_group_through_the_form(auth, client):
     auth.login("admin")
     token = auth.csrf_token("/groups/new")
-    response = client.post("/groups/new", data={
-        "csrf_token": token, "name": "tay-nguyen", "label_vi": "Tây Nguyên", "label_en": "Central Highlands",
-        "members": ["thads-gia-lai", "thads-dak-lak", "thads-kon-tum"]})
+    response = client.post(
+        "/groups/new",
+        data={
+            "csrf_token": token,
+            "name": "tay-nguyen",
+            "label_vi": "Tây Nguyên",
+            "label_en": "Central Highlands",
+            "members": ["thads-gia-lai", "thads-dak-lak", "thads-kon-tum"],
+        },
+    )
     assert response.status_code == 302
     html = client.get("/groups/tay-nguyen").get_data(as_text=True)
     assert "Tây Nguyên" in html and "thads-kon-tum" in html

@@ -143,12 +143,21 @@ def test_the_2025_merge_counts_each_meeting_once_under_the_right_name(app, clien
 
 
 def test_a_hand_built_year_against_the_one_before(client, bearer):
-    held_meeting(datetime(2021, 3, 10), {"thads-an-giang": ("ready", "present", 8), "thads-ca-mau": ("late", "partial", 5),
-                                         "thads-lai-chau": ("not_ready", "absent", 0)}, hours=3)
-    held_meeting(datetime(2022, 5, 10), {"thads-an-giang": ("ready", "present", 6), "thads-ca-mau": ("ready", "present", 4)},
-                 hours=2)
-    held_meeting(datetime(2022, 11, 2), {"tcl-dong-hoi": ("ready", "partial", 10)}, hours=4,
-                 saving_per_guest=2_500_000)
+    held_meeting(
+        datetime(2021, 3, 10),
+        {
+            "thads-an-giang": ("ready", "present", 8),
+            "thads-ca-mau": ("late", "partial", 5),
+            "thads-lai-chau": ("not_ready", "absent", 0),
+        },
+        hours=3,
+    )
+    held_meeting(
+        datetime(2022, 5, 10),
+        {"thads-an-giang": ("ready", "present", 6), "thads-ca-mau": ("ready", "present", 4)},
+        hours=2,
+    )
+    held_meeting(datetime(2022, 11, 2), {"tcl-dong-hoi": ("ready", "partial", 10)}, hours=4, saving_per_guest=2_500_000)
     body = annual(client, bearer("leader"), 2022)
     assert (body["meetings"], body["hours"], body["endpoint_connections"]) == (2, 6.0, 3)
     assert body["attendees"] == 20 + 6 + 4 + 20 + 10  # the host's 20 at each meeting

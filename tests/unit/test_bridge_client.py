@@ -7,8 +7,14 @@ import time
 
 import pytest
 
-from meetings.bridge.client import (ClientSettings, ConfigurationError, GovconfClient, PermanentError, TransientError,
-                                    signature)
+from meetings.bridge.client import (
+    ClientSettings,
+    ConfigurationError,
+    GovconfClient,
+    PermanentError,
+    TransientError,
+    signature,
+)
 from meetings.bridge.simulator.app import Faults
 from meetings.bridge.simulator.server import build_simulator, running
 

@@ -1,5 +1,5 @@
 """Calendar periods start on Monday and meetings land on the days they touch, in Hà Nội time."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from meetings.booking.calendar import month, place, week
@@ -19,8 +19,8 @@ def test_month_covers_whole_weeks():
 
 def test_meeting_lands_on_its_hanoi_day_and_spans_two_days():
     period = week(date(2026, 12, 3))
-    late = SimpleNamespace(start_at=datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc),  # 01:00 on the 2nd
-                           end_at=datetime(2026, 12, 2, 18, 0, tzinfo=timezone.utc))
+    late = SimpleNamespace(start_at=datetime(2026, 12, 1, 18, 0, tzinfo=UTC),  # 01:00 on the 2nd
+                           end_at=datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
     days = [d for w in place(period, [late]) for d in w]
     with_meeting = [d.day for d in days if d.meetings]
     assert with_meeting == [date(2026, 12, 2), date(2026, 12, 3)]

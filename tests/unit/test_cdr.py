@@ -1,16 +1,23 @@
 """Reading and matching call-detail records: columns as MCUs name them, times, dial strings, row problems."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from meetings.attendance.cdr import (CdrFileError, analyse, normalise_dial, parse_duration, parse_time, read_rows,
-                                     summarise)
+from meetings.attendance.cdr import (
+    CdrFileError,
+    analyse,
+    normalise_dial,
+    parse_duration,
+    parse_time,
+    read_rows,
+    summarise,
+)
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-START = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
-END = datetime(2026, 12, 1, 4, 30, tzinfo=timezone.utc)  # 11:30
-WINDOW = (datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc), datetime(2026, 12, 1, 5, 30, tzinfo=timezone.utc))
+START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
+END = datetime(2026, 12, 1, 4, 30, tzinfo=UTC)  # 11:30
+WINDOW = (datetime(2026, 12, 1, 0, 0, tzinfo=UTC), datetime(2026, 12, 1, 5, 30, tzinfo=UTC))
 PARTICIPANTS = {"thads-an-giang": "sip:thads-an-giang@vc.moj.gov.vn", "thads-ca-mau": "10.20.30.40",
                 "moj-hq": "h323:moj-hq@vc.moj.gov.vn"}
 REGISTRY = {**PARTICIPANTS, "thads-hue": "sip:thads-hue@vc.moj.gov.vn"}
@@ -26,7 +33,7 @@ def test_a_cisco_style_export_matches_by_dial_string():
                "sip:thads-an-giang@vc.moj.gov.vn,2026-12-01 07:58:00,2026-12-01 11:31:00,12780\n"
                "\"Cà Mau\" <sip:10.20.30.40:5060;transport=tls>,2026-12-01T08:05:00+07:00,,3600\n")
     assert [(r.line, r.endpoint, r.problem) for r in rows] == [(2, "thads-an-giang", None), (3, "thads-ca-mau", None)]
-    assert rows[0].connected_at == datetime(2026, 12, 1, 0, 58, tzinfo=timezone.utc)
+    assert rows[0].connected_at == datetime(2026, 12, 1, 0, 58, tzinfo=UTC)
     assert rows[1].seconds == 3600  # the end comes from the duration
 
 
@@ -104,9 +111,9 @@ def test_dial_strings_are_compared_without_scheme_port_or_parameters(raw, expect
 
 
 def test_times_and_durations():
-    assert parse_time("2026-12-01T08:00:00Z", ZONE) == datetime(2026, 12, 1, 8, tzinfo=timezone.utc)
-    assert parse_time("01/12/2026 08:00:30", ZONE) == datetime(2026, 12, 1, 1, 0, 30, tzinfo=timezone.utc)
-    assert parse_time("1796086800", ZONE) == datetime.fromtimestamp(1796086800, timezone.utc)
+    assert parse_time("2026-12-01T08:00:00Z", ZONE) == datetime(2026, 12, 1, 8, tzinfo=UTC)
+    assert parse_time("01/12/2026 08:00:30", ZONE) == datetime(2026, 12, 1, 1, 0, 30, tzinfo=UTC)
+    assert parse_time("1796086800", ZONE) == datetime.fromtimestamp(1796086800, UTC)
     assert parse_time("31/02/2026 08:00", ZONE) is None and parse_time("", ZONE) is None
     assert [parse_duration(v) for v in ("3600", "90.4", "1:02:03", "02:03", "x", "1:99")] == [
         3600, 90, 3723, 123, None, None]

@@ -1,12 +1,12 @@
 """The overlap rule and port counting, checked against brute force."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from meetings.booking.conflicts import PortUse, busy_range, overlaps, peak_ports
 
-BASE = datetime(2027, 1, 4, tzinfo=timezone.utc)
+BASE = datetime(2027, 1, 4, tzinfo=UTC)
 minutes = st.integers(min_value=0, max_value=24 * 60)
 durations = st.integers(min_value=1, max_value=8 * 60)
 

@@ -1,5 +1,5 @@
 """How the interface writes money, dates and redirects."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,17 +16,27 @@ def test_money_is_whole_dong_with_dots(amount, text):
 
 
 def test_dates_are_day_month_year_in_hanoi_time():
-    late_evening_utc = datetime(2026, 12, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1 Jan in Hà Nội
+    late_evening_utc = datetime(2026, 12, 31, 18, 30, tzinfo=UTC)  # 01:30 on 1 Jan in Hà Nội
     assert format_date(late_evening_utc) == "01/01/2027"
     assert format_datetime(late_evening_utc) == "01/01/2027 01:30"
     assert format_date(date(2019, 3, 5)) == "05/03/2019"
     assert isoformat_local(late_evening_utc) == "2027-01-01T01:30:00+07:00"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "http:/evil", "javascript:alert(1)",
-    "evil.example", "/\x00x", "",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\x00x",
+        "",
+    ],
+)
 def test_next_never_leaves_the_site(target):
     assert safe_next(target) is None
 

@@ -1,7 +1,7 @@
 """The iCalendar builders, read back by two independent parsers (icalendar and vobject)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -28,7 +28,7 @@ DAK_LAK = _endpoint("thads-dak-lak", "Cục Thi hành án dân sự tỉnh Đắ
 
 
 def _meeting(status: str = "scheduled", sequence: int = 0, **fields) -> Meeting:
-    start = datetime(2026, 12, 15, 1, 30, tzinfo=timezone.utc)  # 08:30 in Hà Nội
+    start = datetime(2026, 12, 15, 1, 30, tzinfo=UTC)  # 08:30 in Hà Nội
     values = dict(id=7, title=LONG_TITLE, agenda="1. Báo cáo tổng kết;\n2. Ý kiến chỉ đạo, kết luận của Bộ trưởng",
                   organizer="Tổng cục Thi hành án dân sự", chair="Bộ trưởng Nguyễn Hải Ninh", host=HQ,
                   start_at=start, end_at=start + timedelta(hours=3), test_at=start - timedelta(hours=1),

@@ -1,11 +1,11 @@
 """When answers are open, the technical test slot, and which reminder is due."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from meetings.readiness.rules import due_offset, escalation_due, is_open, reminder_kind, technical_slot
 
-START = datetime(2031, 3, 3, 1, 0, tzinfo=timezone.utc)
+START = datetime(2031, 3, 3, 1, 0, tzinfo=UTC)
 INVITED = START - timedelta(days=10)
 OFFSETS = (1440, 120)
 

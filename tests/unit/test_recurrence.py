@@ -1,5 +1,5 @@
 """Recurrence: what the ministry accepts, and expansion checked against python-dateutil."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,14 +21,14 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 def test_expansion_agrees_with_dateutil(frequency, count, interval, day):
     local_start = day.replace(second=0, microsecond=0, tzinfo=ZONE)
     rule = f"FREQ={frequency};COUNT={count};INTERVAL={interval}"
-    got = expand(rule, local_start.astimezone(timezone.utc), zone=ZONE, maximum=100)
+    got = expand(rule, local_start.astimezone(UTC), zone=ZONE, maximum=100)
     reference = list(rrule(WEEKLY if frequency == "WEEKLY" else MONTHLY, count=count, interval=interval,
                            dtstart=local_start))
-    assert got == [d.astimezone(timezone.utc) for d in reference]
+    assert got == [d.astimezone(UTC) for d in reference]
 
 
 def test_weekly_keeps_the_wall_clock_time_in_hanoi():
-    start = datetime(2026, 12, 7, 8, 0, tzinfo=ZONE).astimezone(timezone.utc)
+    start = datetime(2026, 12, 7, 8, 0, tzinfo=ZONE).astimezone(UTC)
     starts = expand("RRULE:FREQ=WEEKLY;COUNT=10", start, zone=ZONE, maximum=100)
     assert len(starts) == 10
     assert all(s.astimezone(ZONE).hour == 8 and s.astimezone(ZONE).weekday() == 0 for s in starts)

@@ -9,8 +9,18 @@ from datetime import date, datetime
 
 import pytest
 
-from meetings.savings.calculator import (Attendance, FareBand, MeetingTime, Rates, check_rates, default_rates,
-                                         endpoint_savings, meeting_savings, one_way_fare, trip_days)
+from meetings.savings.calculator import (
+    Attendance,
+    FareBand,
+    MeetingTime,
+    Rates,
+    check_rates,
+    default_rates,
+    endpoint_savings,
+    meeting_savings,
+    one_way_fare,
+    trip_days,
+)
 
 RATES = default_rates()
 HALF_DAY = MeetingTime(datetime(2026, 12, 1, 8, 0), datetime(2026, 12, 1, 11, 30))  # 3.5 h

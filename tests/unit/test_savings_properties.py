@@ -6,8 +6,17 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meetings.savings.calculator import (Attendance, FareBand, MeetingTime, Rates, check_rates, default_rates,
-                                         endpoint_savings, meeting_savings, own_vehicle_vnd)
+from meetings.savings.calculator import (
+    Attendance,
+    FareBand,
+    MeetingTime,
+    Rates,
+    check_rates,
+    default_rates,
+    endpoint_savings,
+    meeting_savings,
+    own_vehicle_vnd,
+)
 
 money = st.integers(min_value=0, max_value=5_000_000)
 

@@ -1,7 +1,7 @@
 """The invitation file the Government Office e-mails: METHOD:REQUEST (or CANCEL), UID `<id>@govconf`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
@@ -16,9 +16,9 @@ def conference_ics(conference: dict) -> bytes:
     event.add("uid", f"{conference['id']}@govconf")
     event.add("sequence", int(conference["version"]))
     event.add("summary", conference["title"])
-    event.add("dtstart", datetime.fromisoformat(conference["start"]).astimezone(timezone.utc))
-    event.add("dtend", datetime.fromisoformat(conference["end"]).astimezone(timezone.utc))
-    event.add("dtstamp", datetime.now(timezone.utc))
+    event.add("dtstart", datetime.fromisoformat(conference["start"]).astimezone(UTC))
+    event.add("dtend", datetime.fromisoformat(conference["end"]).astimezone(UTC))
+    event.add("dtstamp", datetime.now(UTC))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("location", conference["dial"].get("sip", ""))
     event.add("organizer", "mailto:giaoban@chinhphu.vn")

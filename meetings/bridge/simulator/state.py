@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,12 +60,12 @@ class Government:
         self.conferences: dict[str, dict] = {}
         self.effects: list[Effect] = []
         self._counter = 0
-        self._last_stamp = datetime.min.replace(tzinfo=timezone.utc)
+        self._last_stamp = datetime.min.replace(tzinfo=UTC)
 
     # ---- helpers --------------------------------------------------------------------------------
 
     def _stamp(self) -> str:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         now = max(now, self._last_stamp + timedelta(microseconds=1))
         self._last_stamp = now
         return iso(now)
@@ -193,7 +193,7 @@ class Government:
             conference = self._get(conference_id)
             if path_site != site or (conference["host_site"] != site and site not in conference["invited_sites"]):
                 raise Refusal(403, "forbidden", "this site takes no part in this conference")
-            if parse_time(conference["start"], "start") <= datetime.now(timezone.utc):
+            if parse_time(conference["start"], "start") <= datetime.now(UTC):
                 raise Refusal(409, "closed", "readiness closes when the conference starts")
             entry = conference["sites"].setdefault(site, {"participation": "accepted", "readiness": "pending",
                                                          "note": None})
