@@ -63,6 +63,8 @@ class Config:
     MCU_PORTS = 120  # endpoints the MCU can connect at once
     MAX_OCCURRENCES = 100
     TEST_MINUTES_BEFORE = 60  # the technical test, before the start
+    WORKDAY_START = "07:30"  # the scheduling assistant's day (Hà Nội time, 24-hour)
+    WORKDAY_END = "17:30"
     DEFAULT_HOST = "moj-hq"
     DEFAULT_ATTENDEES = {"hq": 20, "enforcement": 8, "law_school": 10, "southern_office": 10,
                          "government": 10, "other": 5}
@@ -140,6 +142,8 @@ class Config:
         for key in ("SETUP_MINUTES", "MCU_PORTS", "MAX_OCCURRENCES", "TEST_MINUTES_BEFORE", "CDR_MAX_BYTES",
                     "CDR_MAX_ROWS", "CDR_PRESENT_PERCENT"):
             settings[key] = _env_int(key, settings[key])
+        for key in ("WORKDAY_START", "WORKDAY_END"):
+            settings[key] = os.environ.get(key, settings[key]).strip()
         settings["PUBLIC_URL"] = os.environ.get("PUBLIC_URL", settings["PUBLIC_URL"]).rstrip("/")
         if os.environ.get("READINESS_REMINDER_OFFSETS"):
             settings["READINESS_REMINDER_OFFSETS"] = _env_minutes("READINESS_REMINDER_OFFSETS")

@@ -547,6 +547,68 @@ PATHS = {
             },
         }
     },
+    "/availability": {
+        "get": {
+            "summary": "Scheduling assistant: busy blocks of the chosen endpoints on a day and the first free slots",
+            "description": (
+                "The endpoints are what a booking with the same `host`, `endpoints` and `groups` would invite. "
+                "`free` lists the first windows of at least `minutes` inside the working day (WORKDAY_START to "
+                "WORKDAY_END, Hà Nội time) in which a meeting of that length books without a conflict: clear of "
+                "every hold and its SETUP_MINUTES buffer, and within the MCU's MCU_PORTS. Any part of a window "
+                "books. Bookers, admins and leaders."
+            ),
+            "parameters": [
+                _param("date", "The day: YYYY-MM-DD (dd/mm/yyyy is accepted too)", required=True),
+                _param("minutes", "The meeting's length in minutes (5-1440, default 60)", schema={"type": "integer"}),
+                _param("endpoints", "Endpoint codes, comma-separated (or the parameter repeated)"),
+                _param("groups", "Group names, comma-separated"),
+                _param("host", "The host endpoint's code (default DEFAULT_HOST)"),
+                _param("meeting", "A meeting being changed: it does not stand in its own way",
+                       schema={"type": "integer"}),
+            ],
+            "responses": {
+                "200": _response(
+                    "Busy and free time",
+                    {
+                        "type": "object",
+                        "required": ["busy", "free"],
+                        "properties": {
+                            "date": {"type": "string", "format": "date"},
+                            "minutes": {"type": "integer"},
+                            "day": {"type": "object", "properties": {
+                                "start": {"type": "string", "format": "date-time"},
+                                "end": {"type": "string", "format": "date-time"}}},
+                            "setup_minutes": {"type": "integer"},
+                            "ports": {"type": "object", "properties": {
+                                "needed": {"type": "integer"}, "limit": {"type": "integer"}}},
+                            "endpoints": {"type": "array", "description": "The selection: host first, then "
+                                          "Vietnamese order by province and name", "items": {
+                                "type": "object", "properties": {
+                                    "code": {"type": "string"}, "name": {"type": "string"},
+                                    "province": {"type": "string"}, "region": {"type": "string"},
+                                    "is_host": {"type": "boolean"}}}},
+                            "busy": {"type": "array", "items": {
+                                "type": "object", "required": ["endpoint", "start", "end", "meeting", "title"],
+                                "properties": {
+                                    "endpoint": {"type": "string"},
+                                    "start": {"type": "string", "format": "date-time"},
+                                    "end": {"type": "string", "format": "date-time"},
+                                    "busy_until": {"type": "string", "format": "date-time",
+                                                   "description": "The end plus the set-up buffer"},
+                                    "meeting": {"type": "integer"}, "title": {"type": "string"}}}},
+                            "free": {"type": "array", "items": {
+                                "type": "object", "required": ["start", "end"],
+                                "properties": {
+                                    "start": {"type": "string", "format": "date-time"},
+                                    "end": {"type": "string", "format": "date-time"},
+                                    "minutes": {"type": "integer"}}}},
+                        },
+                    },
+                ),
+                **_errors(401, 403, 422),
+            },
+        }
+    },
     "/meetings": {
         "get": {
             "summary": "List meetings (operators: only their endpoint's)",

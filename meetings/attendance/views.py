@@ -107,7 +107,7 @@ def _render(meeting: Meeting, *, errors: dict[str, str] | None = None, status: i
         recordable = False
     day = to_local(meeting.start_at).date()
     return render_template(
-        "attendance/grid.html", meeting=meeting, rows=sorted(rows, key=lambda p: (not p.is_host, p.endpoint.name)),
+        "attendance/grid.html", meeting=meeting, rows=rows,
         records=records, values=values, errors=errors or {}, error_rows={key.split(".")[0] for key in errors or {}},
         multi_day=multi_day, recordable=recordable,
         can_edit=current_user.role in (ADMIN, BOOKER, OPERATOR), manager=services.is_manager(current_user),

@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from meetings.api.blueprint import bp, json_body
 from meetings.auth.access import authenticated, roles
-from meetings.auth.roles import ADMIN, BOOKER
+from meetings.auth.roles import ADMIN, BOOKER, LEADER
+from meetings.booking import availability as assistant
 from meetings.booking import queries, rules, services
 from meetings.booking.serializers import meeting_json
-from meetings.booking.validation import parse_datetime, values_from_json
+from meetings.booking.validation import parse_datetime, parse_day, values_from_json
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
@@ -76,6 +77,36 @@ def check_meeting():
     result = rules.check_booking(values, exclude_meeting_id=exclude)
     db.session.rollback()
     return jsonify(result)
+
+
+def _list_arg(name: str) -> list[str]:
+    """`?endpoints=a,b&endpoints=c` -> ["a", "b", "c"]."""
+    return [item.strip() for value in request.args.getlist(name) for item in value.split(",") if item.strip()]
+
+
+def availability_query() -> assistant.AvailabilityQuery:
+    """The query string of /availability (also read by the assistant's page)."""
+    errors: dict[str, str] = {}
+    day = None
+    try:
+        day = parse_day(request.args.get("date", ""))
+    except ValueError:
+        errors["date"] = _("Give the day as YYYY-MM-DD or dd/mm/yyyy.")
+    minutes_text = request.args.get("minutes", "60").strip()
+    if not minutes_text.isdigit():
+        errors["minutes"] = _("Give the meeting's length in minutes, from 5 to 1440.")
+    meeting = request.args.get("meeting", "")
+    if errors:
+        raise ValidationError(errors)
+    return assistant.AvailabilityQuery(day=day, minutes=int(minutes_text), endpoints=_list_arg("endpoints"),
+                                       groups=_list_arg("groups"), host=request.args.get("host") or None,
+                                       exclude_meeting=int(meeting) if meeting.isdigit() else None)
+
+
+@bp.get("/availability")
+@roles(ADMIN, BOOKER, LEADER)
+def availability():
+    return jsonify(assistant.availability(availability_query()))
 
 
 @bp.get("/meetings/<int:meeting_id>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.database import UTCDateTime, utcnow
@@ -61,8 +61,9 @@ class Meeting(db.Model):
 
     host: Mapped[Endpoint] = relationship(foreign_keys=[host_id])
     series: Mapped[MeetingSeries | None] = relationship(back_populates="meetings")
+    # One order everywhere: the host first, then Vietnamese order by province and name (Endpoint.sort_key).
     participants: Mapped[list[Participant]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id"
+        back_populates="meeting", cascade="all, delete-orphan", order_by=lambda: participant_order()
     )
     created_by = relationship("User", foreign_keys=[created_by_id])
     cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
@@ -103,6 +104,13 @@ class Participant(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     endpoint: Mapped[Endpoint] = relationship()
+
+
+def participant_order() -> list:
+    """ORDER BY terms for a meeting's participants: host first, then the endpoints' stored sort key."""
+    endpoint_key = (select(Endpoint.sort_key).where(Endpoint.id == Participant.endpoint_id)
+                    .correlate(Participant).scalar_subquery())
+    return [Participant.is_host.desc(), endpoint_key, Participant.id]
 
 
 class BookingLock(db.Model):

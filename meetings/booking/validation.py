@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,17 @@ def parse_datetime(value: Any) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=MINISTRY_ZONE)
     return parsed.astimezone(UTC)
+
+
+def parse_day(value: str) -> date:
+    """A day as the ministry writes it (dd/mm/yyyy, also d/m/yyyy) or as ISO 8601 (yyyy-mm-dd)."""
+    text = (value or "").strip()
+    if "/" in text:
+        parts = text.split("/")
+        if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+            raise ValueError(text)
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    return date.fromisoformat(text)
 
 
 def _text(data: dict, key: str, errors: dict, limit: int) -> str | None:

@@ -27,6 +27,40 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+WEEKDAYS = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def weekday_name(value: date | datetime, locale: str = "vi") -> str:
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return WEEKDAYS.get(locale, WEEKDAYS["vi"])[value.weekday()]
+
+
+def weekday_date(value: date | datetime | None, locale: str = "vi") -> str:
+    """The date that cannot be misread: 'Thứ Ba, 08/12/2026' ('Tuesday, 08/12/2026')."""
+    if value is None:
+        return ""
+    return f"{weekday_name(value, locale)}, {format_date(value)}"
+
+
+def weekday_datetime(value: datetime | None, locale: str = "vi") -> str:
+    """'Thứ Ba, 08/12/2026 08:00', 24-hour, Hà Nội time."""
+    if value is None:
+        return ""
+    return f"{weekday_date(value, locale)} {to_local(value):%H:%M}"
+
+
+def time_range(start: datetime, end: datetime, locale: str = "vi") -> str:
+    """'Thứ Ba, 08/12/2026 08:00–11:30', or both days when the meeting runs over several."""
+    local_start, local_end = to_local(start), to_local(end)
+    if local_start.date() == local_end.date():
+        return f"{weekday_datetime(start, locale)}–{local_end:%H:%M}"
+    return f"{weekday_datetime(start, locale)} – {weekday_datetime(end, locale)}"
+
+
 def format_vnd(amount: int | None) -> str:
     """Whole đồng with dots between thousands: 1234567 -> '1.234.567 ₫'."""
     if amount is None:

@@ -84,4 +84,12 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=formatting.format_date, datetime=formatting.format_datetime, vnd=formatting.format_vnd,
         number=formatting.format_number, decimal=formatting.format_decimal,
+        weekday=lambda value: formatting.weekday_name(value, _locale()),
+        weekday_date=lambda value: formatting.weekday_date(value, _locale()),
+        weekday_datetime=lambda value: formatting.weekday_datetime(value, _locale()),
+        time_range=lambda start, end: formatting.time_range(start, end, _locale()),
     )
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")

@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meetings.core.collation import endpoint_sort_key
 from meetings.database import UTCDateTime, utcnow
 from meetings.extensions import db
 
@@ -37,6 +38,8 @@ class Endpoint(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), index=True)
     province: Mapped[str] = mapped_column(String(100), default="")
+    # Vietnamese alphabetical order by province then name (meetings.core.collation), kept by the model.
+    sort_key: Mapped[str] = mapped_column(String(600), default="", server_default="", index=True)
     gso_code: Mapped[str] = mapped_column(String(4), default="")
     region: Mapped[str] = mapped_column(String(20), default="", index=True)
     subregion: Mapped[str] = mapped_column(String(40), default="")
@@ -77,6 +80,12 @@ class Endpoint(db.Model):
         return f"<Endpoint {self.code}>"
 
 
+@event.listens_for(Endpoint, "before_insert")
+@event.listens_for(Endpoint, "before_update")
+def _keep_sort_key(mapper, connection, endpoint: Endpoint) -> None:
+    endpoint.sort_key = endpoint_sort_key(endpoint.province, endpoint.name)
+
+
 class EndpointName(db.Model):
     """A name (and province) an endpoint carried until a date."""
 
@@ -106,7 +115,7 @@ class EndpointGroup(db.Model):
     rule_region: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list[Endpoint]] = relationship(secondary=group_members, order_by=Endpoint.name)
+    members: Mapped[list[Endpoint]] = relationship(secondary=group_members, order_by=Endpoint.sort_key)
 
     def label(self, locale: str) -> str:
         return self.label_en if locale == "en" and self.label_en else self.label_vi

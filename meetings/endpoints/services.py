@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.auth import audit
 from meetings.auth.models import User
-from meetings.endpoints.models import KINDS, Endpoint, EndpointGroup, EndpointName, group_members
+from meetings.endpoints.models import Endpoint, EndpointGroup, EndpointName, group_members
 from meetings.errors import NotFound, ValidationError
 from meetings.extensions import db
 
@@ -67,7 +67,7 @@ def _group_condition(group: EndpointGroup):
 
 
 def search_endpoints(criteria: EndpointFilter) -> list[Endpoint]:
-    """Endpoints matching the filter, ordered by kind then name; the text search ignores diacritics."""
+    """Endpoints matching the filter in Vietnamese order (province, then name); the search ignores diacritics."""
     statement = select(Endpoint).options(selectinload(Endpoint.former_names))
     if criteria.active is not None:
         statement = statement.where(Endpoint.is_active.is_(criteria.active))
@@ -77,13 +77,11 @@ def search_endpoints(criteria: EndpointFilter) -> list[Endpoint]:
         statement = statement.where(Endpoint.region == criteria.region)
     if criteria.group:
         statement = statement.where(*_group_condition(get_group(criteria.group)))
-    endpoints = list(db.session.scalars(statement.order_by(Endpoint.kind, Endpoint.name)))
+    endpoints = list(db.session.scalars(statement.order_by(Endpoint.sort_key, Endpoint.code)))
     if criteria.query:
         # Diacritic-insensitive matching is done here: SQLite and PostgreSQL disagree on unaccent.
         needle = fold(criteria.query.strip())
         endpoints = [e for e in endpoints if needle in _haystack(e)]
-    kind_order = {kind: index for index, kind in enumerate(KINDS)}
-    endpoints.sort(key=lambda e: (kind_order.get(e.kind, 99), fold(e.province), fold(e.name)))
     return endpoints
 
 
@@ -95,7 +93,7 @@ def _haystack(endpoint: Endpoint) -> str:
 def group_members_of(group: EndpointGroup) -> list[Endpoint]:
     """The group's active members now (what a booking by group expands to)."""
     statement = select(Endpoint).where(Endpoint.is_active.is_(True), *_group_condition(group))
-    return list(db.session.scalars(statement.order_by(Endpoint.name)))
+    return list(db.session.scalars(statement.order_by(Endpoint.sort_key, Endpoint.code)))
 
 
 def members_of_groups(groups: Iterable[EndpointGroup]) -> list[Endpoint]:
@@ -104,7 +102,7 @@ def members_of_groups(groups: Iterable[EndpointGroup]) -> list[Endpoint]:
     if not conditions:
         return []
     statement = select(Endpoint).where(Endpoint.is_active.is_(True), or_(*conditions))
-    return list(db.session.scalars(statement.order_by(Endpoint.name)))
+    return list(db.session.scalars(statement.order_by(Endpoint.sort_key, Endpoint.code)))
 
 
 def groups_with_members() -> list[tuple[EndpointGroup, list[str]]]:

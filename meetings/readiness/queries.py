@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from meetings.auth.models import User
 from meetings.booking.models import Meeting, Participant
 from meetings.endpoints.models import Endpoint
-from meetings.endpoints.services import fold
 from meetings.extensions import db
 from meetings.readiness import rules
 from meetings.readiness.models import (
@@ -132,12 +131,13 @@ def board_items(meeting: Meeting, *, endpoint_code: str | None = None) -> list[B
         .outerjoin(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
         .outerjoin(last_reminder, last_reminder.c.endpoint_id == Participant.endpoint_id)
         .where(Participant.meeting_id == of_meeting)
+        .order_by(Participant.is_host.desc(), Endpoint.sort_key, Endpoint.code)
     )
     if endpoint_code is not None:
         statement = statement.where(Endpoint.code == endpoint_code)
     items = [_item(row._mapping) for row in db.session.execute(statement)]
-    items.sort(key=lambda item: (not item.is_host, REGION_ORDER.get(item.region, 3), fold(item.province),
-                                 fold(item.name)))
+    # Stable: within a region the rows keep the statement's order (host first, then Endpoint.sort_key).
+    items.sort(key=lambda item: (not item.is_host, REGION_ORDER.get(item.region, 3)))
     return items
 
 

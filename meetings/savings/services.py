@@ -75,7 +75,7 @@ def _guests(meeting: Meeting) -> list[Participant]:
     (the scheduler hands over meetings loaded without them)."""
     return list(db.session.scalars(
         select(Participant).where(Participant.meeting_id == meeting.id, Participant.is_host.is_(False))
-        .order_by(Participant.id)
+        .join(Endpoint, Endpoint.id == Participant.endpoint_id).order_by(Endpoint.sort_key, Participant.id)
         .options(joinedload(Participant.endpoint).selectinload(Endpoint.former_names))))
 
 

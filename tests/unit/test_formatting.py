@@ -56,3 +56,17 @@ def test_decimals_in_vietnamese_style():
     assert format_decimal(233538.24) == "233.538,2"
     assert format_decimal(91.8) == "91,8"
     assert format_decimal(0) == "0,0"
+
+
+def test_weekday_date_cannot_be_misread():
+    from datetime import UTC, date, datetime
+
+    from meetings.core.formatting import time_range, weekday_date, weekday_datetime
+
+    assert weekday_date(date(2026, 12, 8)) == "Thứ Ba, 08/12/2026"
+    assert weekday_date(date(2026, 12, 13), "en") == "Sunday, 13/12/2026"
+    assert weekday_datetime(datetime(2026, 12, 8, 1, 0, tzinfo=UTC)) == "Thứ Ba, 08/12/2026 08:00"
+    start, end = datetime(2026, 12, 8, 1, 0, tzinfo=UTC), datetime(2026, 12, 8, 4, 30, tzinfo=UTC)
+    assert time_range(start, end) == "Thứ Ba, 08/12/2026 08:00–11:30"
+    assert time_range(start, datetime(2026, 12, 9, 4, 30, tzinfo=UTC), "en") == (
+        "Tuesday, 08/12/2026 08:00 – Wednesday, 09/12/2026 11:30")
