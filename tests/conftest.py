@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 import uuid
 from contextlib import contextmanager
@@ -233,3 +234,70 @@ def live_server(tmp_path_factory):
                 from meetings.extensions import db
 
                 db.engine.dispose()
+
+
+# ---- ports on loopback -------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A port nothing listens on (the system just handed it out and took it back)."""
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        return placeholder.getsockname()[1]
+
+
+@pytest.fixture
+def listening_port():
+    """A port that accepts TCP connections (the kernel completes them; nobody reads)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port():
+    """A port where connections are refused."""
+    return free_port()
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers; `connections` counts who came."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connections = 0
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, name="silent-server", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return  # closed
+            self.connections += 1
+            self._held.append(connection)  # kept open, unanswered
+
+    def close(self) -> None:
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.socket.close()
+        self._thread.join(timeout=5)
+        for connection in self._held:
+            connection.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -17,7 +17,7 @@ from meetings import create_app
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from tests.conftest import DEMO_PASSWORD, build_database, make_settings, throwaway_database
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 ROUNDS = 5
 

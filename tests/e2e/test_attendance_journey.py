@@ -1,7 +1,7 @@
 """A booker fills in a meeting's attendance from the keyboard and reads what the meeting saved."""
 from playwright.sync_api import expect
 
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 # 08:00–11:30; Nghệ An (355 km, 8 people): 2 × 1,420,000 × 8 + 200,000 × 2 × 8 + 450,000 × 8 − 350,000 of VC;
 # Hà Nội (local, 5 people) costs its 350,000 of VC; Cà Mau is absent; the host is left out.

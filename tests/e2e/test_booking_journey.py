@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.integration.booking_helpers import future_day
+from tests.factories import future_day
 
 
 def test_book_all_enforcement_departments_then_see_the_conflict(page, login):

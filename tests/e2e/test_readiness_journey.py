@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 
 from tests.conftest import DEMO_PASSWORD
-from tests.integration.booking_helpers import ZONE, future_day, meeting_body
+from tests.factories import ZONE, future_day, meeting_body
 
 AN_GIANG, HA_NOI = "thads-an-giang", "thads-ha-noi"
 

@@ -5,8 +5,7 @@ from meetings.attendance.models import AttendanceRecord
 from meetings.auth.models import AuditEntry
 from meetings.booking.models import Participant
 from meetings.extensions import db
-from tests.integration.attendance_helpers import book, held_meeting
-from tests.integration.booking_helpers import ZONE
+from tests.factories import ZONE, book, held_meeting
 
 
 def _day(meeting) -> str:

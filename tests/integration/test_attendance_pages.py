@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 from meetings.attendance.models import AttendanceRecord
 from meetings.booking.models import Participant
 from meetings.extensions import db
-from tests.integration.attendance_helpers import book, held_meeting
-from tests.integration.booking_helpers import ZONE
+from tests.factories import ZONE, book, held_meeting
 
 
 def _rows(html: str) -> list[str]:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from meetings.booking.models import Meeting, Participant
 from meetings.extensions import db
-from tests.integration.booking_helpers import at, future_day, meeting_body
+from tests.factories import at, future_day, meeting_body
 
 
 @pytest.fixture

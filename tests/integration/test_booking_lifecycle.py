@@ -9,7 +9,7 @@ from meetings.auth.models import AuditEntry
 from meetings.booking.jobs import advance_meeting_statuses
 from meetings.booking.models import Meeting
 from meetings.extensions import db
-from tests.integration.booking_helpers import at, future_day, meeting_body
+from tests.factories import at, future_day, meeting_body
 
 
 def _ics(client, meeting_id, headers):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from meetings.booking.models import Meeting
 from meetings.extensions import db
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 
 def _form(auth, day, **overrides):

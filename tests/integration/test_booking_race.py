@@ -6,7 +6,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import DEMO_PASSWORD
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 
 def _post(url: str, body: dict, token: str | None = None) -> tuple[int, dict]:

@@ -2,7 +2,6 @@
 nothing done twice, and the government system ends up holding exactly what the Ministry booked."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ from meetings.bridge.models import ConferenceLink, OutboxMessage
 from meetings.bridge.simulator.app import FAULT_KINDS, Faults
 from meetings.database import utcnow
 from meetings.extensions import db
-from tests.integration.booking_helpers import future_day
+from tests.factories import future_day
 from tests.integration.govconf_helpers import drain, empty_outbox, pointed_at, simulator
 
 MEETINGS, CHANGED, CANCELLED = 200, range(0, 50), [*range(40, 50), *range(190, 200)]
@@ -29,7 +28,6 @@ def _clean(db_session):
 
 
 def test_thirty_percent_faults_of_every_kind_lose_and_duplicate_nothing(app, monkeypatch):
-    started = time.monotonic()
     faults = Faults(rate=0.3, kinds=FAULT_KINDS, latency=0.001, slow_seconds=0.5, retry_after=0, seed=2026)
     sim = simulator(capacity=1000, faults=faults)
     booker = db.session.scalar(select(User).where(User.username == "booker"))
@@ -71,4 +69,4 @@ def test_thirty_percent_faults_of_every_kind_lose_and_duplicate_nothing(app, mon
     assert effects == {"POST": MEETINGS, "PATCH": len(CHANGED), "DELETE": len(CANCELLED)}
     assert len({c["external_ref"] for c in sim.government.conferences.values()}) == MEETINGS
     assert set(sim.faults_injected) == set(FAULT_KINDS) and sim.replays > 0
-    assert rounds < 30 and time.monotonic() - started < 60
+    assert rounds < 30

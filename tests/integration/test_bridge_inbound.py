@@ -14,7 +14,7 @@ from meetings.bridge.models import ConferenceLink, Invitation, OutboxMessage
 from meetings.bridge.simulator.ics import conference_ics
 from meetings.database import utcnow
 from meetings.extensions import db
-from tests.integration.booking_helpers import future_day
+from tests.factories import future_day
 from tests.integration.govconf_helpers import empty_outbox, pointed_at, simulator
 
 

@@ -22,7 +22,7 @@ from meetings.bridge.simulator.server import running
 from meetings.database import utcnow
 from meetings.extensions import db
 from tests.conftest import build_database, make_settings, throwaway_database
-from tests.integration.booking_helpers import future_day
+from tests.factories import future_day
 from tests.integration.govconf_helpers import FAST, KEY_ID, SECRET, simulator
 
 MEETINGS = 20

@@ -7,12 +7,22 @@ import pytest
 from sqlalchemy import func, select
 
 from meetings.attendance.models import AttendanceRecord, CdrImport
-from meetings.booking.models import Participant
+from meetings.booking.models import Meeting, Participant
 from meetings.extensions import db
-from tests.integration.attendance_helpers import book, csv_bytes, held_meeting, local
+from tests.factories import ZONE, book, held_meeting
 
 AN_GIANG = "sip:thads-an-giang@vc.moj.gov.vn"
 NGHE_AN = "sip:thads-nghe-an@vc.moj.gov.vn"
+
+
+def csv_bytes(rows: list[tuple[str, str, str, str]]) -> bytes:
+    lines = ["Remote party,Connect time,Disconnect time,Duration"] + [",".join(row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def local(meeting: Meeting, hour: int, minute: int = 0) -> str:
+    """The meeting's first day at hh:mm, as a CDR writes it."""
+    return meeting.start_at.astimezone(ZONE).replace(hour=hour, minute=minute).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _sample(meeting) -> bytes:

@@ -9,7 +9,7 @@ from meetings.extensions import db
 from meetings.savings.calculator import RATE_FIELDS
 from meetings.savings.models import CostRate, SavingsSnapshot
 from meetings.savings.rates import rate_on
-from tests.integration.attendance_helpers import held_meeting
+from tests.factories import held_meeting
 
 
 def _default() -> CostRate:

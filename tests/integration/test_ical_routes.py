@@ -7,7 +7,7 @@ import icalendar
 import vobject
 
 from meetings.database import utcnow
-from tests.integration.mail_helpers import endpoint, make_meeting
+from tests.factories import endpoint, make_meeting
 
 
 def _events(response) -> dict[str, icalendar.Event]:

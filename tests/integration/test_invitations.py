@@ -10,7 +10,8 @@ from meetings.extensions import db
 from meetings.notify.delivery import send_due_mail
 from meetings.notify.invitations import queue_meeting_notifications, queue_removal_notifications
 from meetings.notify.models import OutgoingMail
-from tests.integration.mail_helpers import endpoint, make_meeting, running_smtp_server, set_aside_queued_mail
+from tests.factories import endpoint, make_meeting, set_aside_queued_mail
+from tests.integration.smtp import running_smtp_server
 
 
 @pytest.fixture

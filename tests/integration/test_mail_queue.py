@@ -14,7 +14,8 @@ from meetings.extensions import db
 from meetings.notify.delivery import CLAIM_LEASE, send_due_mail
 from meetings.notify.models import OutgoingMail
 from meetings.notify.services import queue_mail
-from tests.integration.mail_helpers import running_smtp_server, set_aside_queued_mail
+from tests.factories import set_aside_queued_mail
+from tests.integration.smtp import running_smtp_server
 
 ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//\r\nMETHOD:{method}\r\nBEGIN:VEVENT\r\n"
        "UID:u-1@test\r\nDTSTAMP:20310303T010000Z\r\nDTSTART:20310303T010000Z\r\nSUMMARY:Giao ban\r\n"

@@ -12,16 +12,7 @@ from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.readiness.models import EndpointProbe, ProbeResult, ReadinessReminder, TechnicalTest
 from meetings.readiness.services import get_meeting, get_participant, record_test, set_readiness
-from tests.integration.readiness_helpers import (
-    AN_GIANG,
-    CA_MAU,
-    HA_NOI,
-    add_endpoints,
-    add_participants,
-    changes_of,
-    participant,
-    upcoming,
-)
+from tests.factories import AN_GIANG, CA_MAU, HA_NOI, add_endpoints, add_participants, changes_of, participant, upcoming
 
 CONTRACT_ITEM_KEYS = {"endpoint", "name", "region", "status", "note", "updated_at", "updated_by"}
 

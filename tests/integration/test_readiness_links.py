@@ -14,9 +14,7 @@ from meetings.booking.models import Meeting
 from meetings.extensions import db
 from meetings.notify.models import OutgoingMail
 from meetings.readiness.signing import make_token
-from tests.integration.booking_helpers import future_day, meeting_body
-from tests.integration.mail_helpers import endpoint
-from tests.integration.readiness_helpers import AN_GIANG, HA_NOI, changes_of, participant, upcoming
+from tests.factories import AN_GIANG, HA_NOI, changes_of, endpoint, future_day, meeting_body, participant, upcoming
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/r/[A-Za-z0-9_\-.]+)")
 

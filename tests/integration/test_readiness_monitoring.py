@@ -2,10 +2,8 @@
 sockets on 127.0.0.1, each (meeting, endpoint) by one sweep at a time, and the board shows the result."""
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from meetings.database import utcnow
@@ -13,22 +11,7 @@ from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.readiness.models import EndpointProbe, ProbeResult
 from meetings.readiness.monitoring import Claimed, _claim, probe_due_endpoints
-from tests.integration.readiness_helpers import AN_GIANG, CA_MAU, HA_NOI, upcoming
-
-
-@pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as placeholder:
-        placeholder.bind(("127.0.0.1", 0))
-        return placeholder.getsockname()[1]
+from tests.factories import AN_GIANG, CA_MAU, HA_NOI, upcoming
 
 
 def _probe(code: str, address: str) -> int:

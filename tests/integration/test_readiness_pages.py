@@ -3,7 +3,6 @@ technical tests recorded from the board, the history, the probes page, and the s
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from meetings.extensions import db
 from meetings.readiness.models import EndpointProbe, TechnicalTest
-from tests.integration.readiness_helpers import AN_GIANG, HA_NOI, changes_of, participant, upcoming
+from tests.factories import AN_GIANG, HA_NOI, changes_of, participant, upcoming
 
 
 def _answer(client, auth, meeting, code: str, status: str, note: str = "", next_url: str = "/"):
@@ -212,14 +211,6 @@ def test_an_operator_opening_readiness_sees_their_agenda(auth, client):
     auth.login("op-thads-an-giang")
     html = client.get("/readiness").get_data(as_text=True)
     assert f'data-meeting="{meeting.id}"' in html and 'data-testid="agenda"' in html
-
-
-@pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
 
 
 def test_an_admin_sets_probe_addresses_all_or_nothing(auth, client, listening_port):

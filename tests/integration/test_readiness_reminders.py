@@ -19,8 +19,7 @@ from meetings.readiness.models import ReadinessReminder
 from meetings.readiness.reminders import claim, send_due_reminders
 from meetings.readiness.services import get_meeting, get_participant, set_readiness
 from tests.conftest import build_database, make_settings, throwaway_database
-from tests.integration.mail_helpers import endpoint, set_aside_queued_mail
-from tests.integration.readiness_helpers import AN_GIANG, CA_MAU, HA_NOI, upcoming
+from tests.factories import AN_GIANG, CA_MAU, HA_NOI, endpoint, set_aside_queued_mail, upcoming
 
 CODES = ("moj-hq", AN_GIANG, HA_NOI, CA_MAU)
 REMINDER, ALERT = "Nhắc xác nhận sẵn sàng", "Cảnh báo"

@@ -10,7 +10,7 @@ from meetings.booking.models import Meeting
 from meetings.extensions import db
 from meetings.savings.calculator import RATE_FIELDS
 from meetings.savings.models import CostRate, SavingsSnapshot
-from tests.integration.attendance_helpers import held_meeting
+from tests.factories import held_meeting
 
 # 08:00–11:30 (3.5 VC hours), default rates; Nghệ An 355 km by road, 8 people: own vehicle 2 × 1,420,000 × 8,
 # 2 days (200,000 × 2 × 8), 1 night (450,000 × 8), less 350,000 of VC.

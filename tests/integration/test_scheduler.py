@@ -17,7 +17,7 @@ from meetings.scheduler import registry
 from meetings.scheduler.lock import SchedulerAlreadyRunning, advisory_lock, file_lock, lock_file_path, scheduler_lock
 from meetings.scheduler.runner import build_scheduler, run_sweep
 from meetings.scheduler.sweep import Sweep
-from tests.integration.mail_helpers import set_aside_queued_mail
+from tests.factories import set_aside_queued_mail
 
 
 def _dialect(app) -> str:

@@ -11,7 +11,7 @@ from meetings.extensions import db
 from meetings.savings.models import SavingsSnapshot
 from meetings.stats.demo import seed_demo_history
 from meetings.stats.queries import local_midnight
-from tests.integration.stats_helpers import held_meeting
+from tests.factories import completed_meeting
 
 CONTRACT = ("year", "meetings", "hours", "endpoint_connections", "attendees", "attendance_rate",
             "readiness_on_time_rate", "savings_vnd", "travel_km_avoided", "by_month", "by_organizer", "by_endpoint")
@@ -80,7 +80,7 @@ def _guests(count: int) -> dict:
 def test_readiness_attendance_and_connections_are_defined_precisely(client, bearer):
     guests = {"thads-an-giang": ("ready", "present", 8), "thads-ca-mau": ("late", "partial", 5),
               "thads-lai-chau": ("not_ready", "absent", 0), "thads-kon-tum": ("pending", "present", 6)}
-    held_meeting(datetime(2021, 3, 10), guests, hours=3)
+    completed_meeting(datetime(2021, 3, 10), guests, hours=3)
     body = annual(client, bearer("leader"), 2021)
     assert body["meetings"] == 1 and body["hours"] == 3.0
     assert body["endpoint_connections"] == 3  # present or partial, the host left out
@@ -96,8 +96,8 @@ def test_readiness_attendance_and_connections_are_defined_precisely(client, bear
 
 
 def test_filters_by_organiser_and_endpoint_kind(client, bearer):
-    held_meeting(datetime(2021, 4, 6), _guests(3), organizer="Vụ Tổ chức cán bộ")
-    held_meeting(datetime(2021, 4, 7), {"tcl-dong-hoi": ("ready", "present", 10)}, organizer="Văn phòng Bộ")
+    completed_meeting(datetime(2021, 4, 6), _guests(3), organizer="Vụ Tổ chức cán bộ")
+    completed_meeting(datetime(2021, 4, 7), {"tcl-dong-hoi": ("ready", "present", 10)}, organizer="Văn phòng Bộ")
     headers = bearer("leader")
     assert annual(client, headers, 2021, organizer="Vụ Tổ chức cán bộ")["meetings"] == 1
     schools = annual(client, headers, 2021, kind="law_school")
@@ -111,7 +111,7 @@ def test_the_number_of_statements_does_not_grow_with_the_meetings(client, auth, 
     counts, days = [], iter(range(0, 360, 12))
     for extra in (3, 27):
         for number in range(extra):
-            held_meeting(datetime(2022, 1, 1) + timedelta(days=next(days)), _guests(5 + number % 7))
+            completed_meeting(datetime(2022, 1, 1) + timedelta(days=next(days)), _guests(5 + number % 7))
         with count_queries() as statements:
             assert client.get(path, headers=headers).status_code == 200
         counts.append(len(statements))
@@ -119,10 +119,10 @@ def test_the_number_of_statements_does_not_grow_with_the_meetings(client, auth, 
 
 
 def test_the_2025_merge_counts_each_meeting_once_under_the_right_name(app, client, bearer):
-    held_meeting(datetime(2025, 3, 12), {"thads-ha-giang": ("ready", "present", 8)})
-    held_meeting(datetime(2025, 8, 12), {"thads-ha-giang": ("ready", "present", 8)})  # booked before the merge
-    held_meeting(datetime(2025, 9, 16), {"thads-tuyen-quang": ("not_ready", "absent", 0)})
-    held_meeting(datetime(2024, 5, 8), {"thads-ha-giang": ("ready", "present", 8),
+    completed_meeting(datetime(2025, 3, 12), {"thads-ha-giang": ("ready", "present", 8)})
+    completed_meeting(datetime(2025, 8, 12), {"thads-ha-giang": ("ready", "present", 8)})  # booked before the merge
+    completed_meeting(datetime(2025, 9, 16), {"thads-tuyen-quang": ("not_ready", "absent", 0)})
+    completed_meeting(datetime(2024, 5, 8), {"thads-ha-giang": ("ready", "present", 8),
                                         "thads-tuyen-quang": ("ready", "present", 8)})
     old_names = {code: db.session.scalar(select(Endpoint.name).where(Endpoint.code == code))
                  for code in ("thads-ha-giang", "thads-tuyen-quang")}
@@ -143,7 +143,7 @@ def test_the_2025_merge_counts_each_meeting_once_under_the_right_name(app, clien
 
 
 def test_a_hand_built_year_against_the_one_before(client, bearer):
-    held_meeting(
+    completed_meeting(
         datetime(2021, 3, 10),
         {
             "thads-an-giang": ("ready", "present", 8),
@@ -152,12 +152,13 @@ def test_a_hand_built_year_against_the_one_before(client, bearer):
         },
         hours=3,
     )
-    held_meeting(
+    completed_meeting(
         datetime(2022, 5, 10),
         {"thads-an-giang": ("ready", "present", 6), "thads-ca-mau": ("ready", "present", 4)},
         hours=2,
     )
-    held_meeting(datetime(2022, 11, 2), {"tcl-dong-hoi": ("ready", "partial", 10)}, hours=4, saving_per_guest=2_500_000)
+    completed_meeting(datetime(2022, 11, 2), {"tcl-dong-hoi": ("ready", "partial", 10)}, hours=4,
+                      saving_per_guest=2_500_000)
     body = annual(client, bearer("leader"), 2022)
     assert (body["meetings"], body["hours"], body["endpoint_connections"]) == (2, 6.0, 3)
     assert body["attendees"] == 20 + 6 + 4 + 20 + 10  # the host's 20 at each meeting

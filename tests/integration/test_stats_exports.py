@@ -112,7 +112,7 @@ def test_demo_snapshots_are_the_savings_calculators(history):
 
 
 def test_demo_history_leaves_bookings_of_today_alone(history, client, bearer):
-    from tests.integration.booking_helpers import future_day, meeting_body
+    from tests.factories import future_day, meeting_body
 
     body = meeting_body(future_day(weeks=1), endpoints=["thads-an-giang", "thads-ha-giang"])
     assert client.post("/api/v1/meetings", json=body, headers=bearer("booker")).status_code == 201
