@@ -1,9 +1,10 @@
 """The one client of the government conference system (govconf): signing, timeouts, retries, error classes.
 
-The contract is ../shared/govconf-api.md. Every request is signed; every write carries an Idempotency-Key
-that the caller keeps across attempts, so a write may be retried whenever its answer was not heard. Short
-transient failures are retried here by urllib3's Retry (exponential backoff with jitter, Retry-After
-honoured); what is still failing after that reaches the caller as TransientError, whose outbox waits longer.
+The contract is docs/govconf.md. Every request is signed; every write carries an Idempotency-Key that the
+caller keeps across attempts, so a write may be retried whenever its answer was not heard. Requests go
+through a `requests.Session` whose `HTTPAdapter` carries urllib3's Retry: short transient failures are
+retried here (exponential backoff with jitter, Retry-After honoured); what is still failing after that
+reaches the caller as TransientError, whose outbox waits longer.
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import urllib3
-from urllib3.exceptions import HTTPError, MaxRetryError, ResponseError
-from urllib3.util import Retry, Timeout
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util import Retry
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -90,15 +92,30 @@ def signature(secret: str, method: str, path_with_query: str, timestamp: str, bo
 
 class _Retry(Retry):
     """urllib3's Retry, except that a Retry-After longer than `max_inline_wait` ends the inline retries:
-    the answer goes back to the caller, who waits the full time without holding the sweep."""
+    the answer goes back to the caller, who waits the full time without holding the sweep. Its waits go
+    through `sleep` (time.sleep unless the client was given another)."""
 
-    def __init__(self, *args: Any, max_inline_wait: float = 5.0, **kwargs: Any):
+    def __init__(self, *args: Any, max_inline_wait: float = 5.0, sleep: Callable[[float], None] = time.sleep,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.max_inline_wait = max_inline_wait
+        self.max_inline_wait, self.sleeper = max_inline_wait, sleep
 
     def new(self, **kw: Any) -> _Retry:
         kw.setdefault("max_inline_wait", self.max_inline_wait)
+        kw.setdefault("sleep", self.sleeper)
         return super().new(**kw)
+
+    def sleep_for_retry(self, response) -> bool:
+        wait = self.get_retry_after(response)
+        if wait:
+            self.sleeper(wait)
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        backoff = self.get_backoff_time()
+        if backoff > 0:
+            self.sleeper(backoff)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if response is not None and self.respect_retry_after_header:
@@ -111,9 +128,10 @@ class _Retry(Retry):
 class _Pacer:
     """At most `rate` requests a second from this process (the contract's limit per key)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.interval = 1.1 / rate if rate > 0 else 0.0  # 10% under the limit: the two clocks never quite agree
-        self.clock, self.next_at, self.lock = clock, 0.0, threading.Lock()
+        self.clock, self.sleep, self.next_at, self.lock = clock, sleep, 0.0, threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
@@ -123,7 +141,7 @@ class _Pacer:
             start = max(now, self.next_at)
             self.next_at = start + self.interval
         if start > now:
-            time.sleep(start - now)
+            self.sleep(start - now)
 
 
 @dataclass(frozen=True)
@@ -135,7 +153,8 @@ class Answer:
 class GovconfClient:
     """Calls the contract's resources; raises PermanentError, ConfigurationError or TransientError."""
 
-    def __init__(self, settings: ClientSettings, *, clock: Callable[[], float] = time.time):
+    def __init__(self, settings: ClientSettings, *, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep):
         if not settings.base_url:
             raise ConfigurationError("GOVCONF_URL is not set: the bridge to the government system is off.")
         self.settings, self.clock = settings, clock
@@ -147,10 +166,18 @@ class GovconfClient:
                        allowed_methods=None, status_forcelist=TRANSIENT_STATUSES,
                        backoff_factor=settings.backoff_factor, backoff_max=settings.backoff_max,
                        backoff_jitter=settings.backoff_factor, raise_on_status=False,
-                       max_inline_wait=settings.max_inline_wait)
-        self.pool = urllib3.PoolManager(num_pools=2, maxsize=4, retries=retry,
-                                        timeout=Timeout(connect=settings.connect_timeout, read=settings.read_timeout))
-        self.pacer = _Pacer(settings.rate_per_second)
+                       max_inline_wait=settings.max_inline_wait, sleep=sleep)
+        self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy, .netrc or CA bundle from the environment: only these settings
+        self.session.headers.clear()  # exactly the headers we sign and send, as the contract lists them
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.pacer = _Pacer(settings.rate_per_second, sleep=sleep)
+
+    def close(self) -> None:
+        self.session.close()
 
     # ---- the contract's resources --------------------------------------------------------------
 
@@ -204,10 +231,12 @@ class GovconfClient:
             headers["Content-Type"] = "application/json"
         self.pacer.wait()
         try:
-            response = self.pool.request(method, self.origin + full_path, body=payload or None, headers=headers)
-        except MaxRetryError as error:
-            raise TransientError(f"{method} {path}: no answer after retries ({error.reason})") from error
-        except HTTPError as error:  # timeouts, refused or reset connections, broken answers
+            response = self.session.request(method, self.origin + full_path, data=payload or None, headers=headers,
+                                            timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as error:  # timeouts, refused or reset connections, broken answers
+            exhausted = error.args[0] if error.args and isinstance(error.args[0], MaxRetryError) else None
+            if exhausted is not None:
+                raise TransientError(f"{method} {path}: no answer after retries ({exhausted.reason})") from error
             raise TransientError(f"{method} {path}: {type(error).__name__}: {error}") from error
         return self._answer(method, path, response)
 
@@ -216,8 +245,8 @@ class GovconfClient:
         return {"X-Api-Key": self.settings.key_id, "X-Timestamp": timestamp, "Accept": "application/json",
                 "X-Signature": signature(self.settings.secret, method, full_path, timestamp, payload)}
 
-    def _answer(self, method: str, path: str, response: urllib3.BaseHTTPResponse) -> Answer:
-        status, raw = response.status, response.data
+    def _answer(self, method: str, path: str, response: requests.Response) -> Answer:
+        status, raw = response.status_code, response.content
         data, decoded = _decode(raw)
         if 200 <= status < 300:
             if status == 204 or (not raw and method == "DELETE"):

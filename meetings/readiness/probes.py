@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 # Ports a codec listens on when its dial string names none.
 DEFAULT_PORTS = {"sip": 5060, "sips": 5061, "h323": 1720, "http": 80, "https": 443}
@@ -110,23 +112,45 @@ def _tcp_connect(target: ProbeTarget, timeout: float) -> str:
         raise ProbeFailed(error.strerror or type(error).__name__) from error
 
 
-# The codecs sit on the ministry's network: never go through a proxy taken from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _session() -> requests.Session:
+    """One try per check: urllib3's Retry allows no retry, and answers with any status come back as they are."""
+    session = requests.Session()
+    # The codecs sit on the ministry's network: never go through a proxy taken from the environment.
+    session.trust_env = False
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=Retry(total=0, read=False, redirect=5,
+                                                                                    raise_on_status=False))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _http_get(url: str, timeout: float) -> str:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return f"HTTP {response.status}"
-    except urllib.error.HTTPError as error:
-        raise ProbeFailed(f"HTTP {error.code}") from error
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, socket.timeout):
-            raise ProbeFailed(f"no answer within {timeout:g} s") from error
-        raise ProbeFailed(getattr(reason, "strerror", None) or str(reason)) from error
-    except TimeoutError as error:
+        with _session() as session, session.get(url, timeout=timeout) as response:
+            status = response.status_code
+    except requests.Timeout as error:
         raise ProbeFailed(f"no answer within {timeout:g} s") from error
-    except OSError as error:
-        raise ProbeFailed(error.strerror or type(error).__name__) from error
+    except requests.RequestException as error:
+        raise ProbeFailed(_reason(error)) from error
+    if status >= 400:
+        raise ProbeFailed(f"HTTP {status}")
+    return f"HTTP {status}"
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause's words (e.g. "Connection refused"), not requests' and urllib3's wrappers."""
+    seen = error
+    while True:
+        nested = getattr(seen, "reason", None) or (seen.args[0] if seen.args else None)
+        if isinstance(nested, OSError) and nested.strerror:
+            return nested.strerror
+        if not isinstance(nested, BaseException) or nested is seen:
+            break
+        seen = nested
+    cause = error.__context__
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__context__
+    return type(seen).__name__

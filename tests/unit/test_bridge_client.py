@@ -13,6 +13,7 @@ from meetings.bridge.client import (
     GovconfClient,
     PermanentError,
     TransientError,
+    _Pacer,
     signature,
 )
 from meetings.bridge.simulator.app import Faults
@@ -24,11 +25,22 @@ BODY = {"site": "BTP", "external_ref": "ref-1", "title": "Giao ban", "start": "2
         "contact": {"name": "VP", "phone": "1", "email": "a@moj.gov.vn"}}
 
 
-def _client(url: str, secret: str = SECRET, **overrides) -> GovconfClient:
+class RecordedSleep:
+    """Sleeps as asked, and keeps what was asked: the client's waits, read without a clock."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        time.sleep(seconds)
+
+
+def _client(url: str, secret: str = SECRET, sleep=time.sleep, **overrides) -> GovconfClient:
     settings = dict(base_url=url, key_id=KEY, secret=secret, site="BTP", connect_timeout=1.0, read_timeout=0.5,
                     retries=2, backoff_factor=0.001, backoff_max=0.01, max_inline_wait=2.0, rate_per_second=0)
     settings.update(overrides)
-    return GovconfClient(ClientSettings(**settings))
+    return GovconfClient(ClientSettings(**settings), sleep=sleep)
 
 
 def _sim(**kwargs):
@@ -98,21 +110,38 @@ def test_transient_failures_are_retried_inline_with_the_same_key():
 def test_a_short_retry_after_is_waited_inline_and_a_long_one_is_handed_back():
     sim = _sim(faults=Faults(script=["429"], retry_after=1))
     with running(sim) as url:
-        started = time.monotonic()
-        _client(url).create_conference(BODY, key="k-1")
-        assert time.monotonic() - started >= 1.0
+        slept = RecordedSleep()
+        _client(url, sleep=slept).create_conference(BODY, key="k-1")
+        assert slept.waits == [1.0] and sim.requests == 2  # waited what the remote asked, then sent it again
         sim.faults.retry_after, sim.faults.script = 90, ["429"]
-        started = time.monotonic()
+        slept = RecordedSleep()
         with pytest.raises(TransientError) as waiting:
-            _client(url).get_conference("GC-1")
-        assert waiting.value.retry_after == 90 and time.monotonic() - started < 1
+            _client(url, sleep=slept).get_conference("GC-1")
+        assert waiting.value.retry_after == 90 and waiting.value.status == 429
+        assert slept.waits == [] and sim.requests == 3  # handed back at once: neither waited nor sent again
 
 
 def test_the_client_keeps_to_the_rate_limit():
     sim = _sim(rate_limit=10)
     with running(sim) as url:
-        client = _client(url, rate_per_second=10, retries=0)
-        started = time.monotonic()
-        for _ in range(15):
+        slept = RecordedSleep()
+        client = _client(url, rate_per_second=10, retries=0, sleep=slept)
+        for _ in range(15):  # no retries: a single 429 from the remote's limit would raise here
             client.list_conferences(updated_since=None)
-    assert time.monotonic() - started >= 1.3
+    assert sim.requests == 15  # all answered: it paced itself instead of being refused
+
+
+def test_the_pacer_spaces_requests_a_tenth_under_the_limit():
+    now, waits = [100.0], []
+
+    def sleep(seconds):
+        waits.append(round(seconds, 6))
+        now[0] += seconds
+
+    pacer = _Pacer(10, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        pacer.wait()  # back to back: each one waits for its slot
+    assert waits == [0.11, 0.11, 0.11]
+    now[0] += 5
+    pacer.wait()  # after a pause: at once
+    assert waits == [0.11, 0.11, 0.11]
