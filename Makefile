@@ -1,5 +1,6 @@
 # `make run`: install, migrate, seed the demo data and serve the app on SQLite.
-# `make test`: install and run the whole suite (on PostgreSQL too when DATABASE_URL points there).
+# `make test`: install and run the whole suite, browser tests included (on PostgreSQL too when DATABASE_URL
+# points there); installs Debian's chromium first when it is missing and it can (root with apt-get).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,14 +8,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= demo12345
+# Where links in e-mails point; the address `make run` serves unless given (e.g. a proxy's).
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 GOVCONF_SIM_PORT ?= 8089
+MCU_SIM_PORT ?= 8090
 export FLASK_APP := wsgi
 export DEMO_PASSWORD
 
 CATALOGS := $(wildcard meetings/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint translations extract-messages clean
+.PHONY: install run test lint browser translations extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,27 +35,53 @@ translations: $(COMPILED)
 
 install: $(VENV)/.installed translations
 
+# The simulators start first and are waited for, then the scheduler (so its first pulls find them listening),
+# then gunicorn; the banner prints once gunicorn listens. Ctrl+C, or gunicorn ending, stops them all.
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	@echo ""
-	@echo "  Videoconference meeting manager: http://$(HOST):$(PORT)"
-	@echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"
-	@echo "  The scheduler (statuses, mail, government bridge) runs alongside; Ctrl+C stops everything."
-	@echo ""
-	@trap 'kill $$scheduler $$simulator 2>/dev/null; wait $$scheduler $$simulator 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$server $$scheduler $$simulator 2>/dev/null; wait $$server $$scheduler $$simulator 2>/dev/null' EXIT INT TERM; \
+	export PUBLIC_URL='$(PUBLIC_URL)'; \
 	if [ -z "$$GOVCONF_URL" ]; then \
 	  $(BIN)/flask govconf simulate --port $(GOVCONF_SIM_PORT) & simulator=$$!; \
 	  export GOVCONF_URL=http://127.0.0.1:$(GOVCONF_SIM_PORT); \
-	  echo "  Government system: simulated at $$GOVCONF_URL (set GOVCONF_URL to use the real one)"; \
-	else echo "  Government system: $$GOVCONF_URL"; fi; \
+	  scripts/wait-for-port $(GOVCONF_SIM_PORT) $$simulator \
+	    || { echo "The government simulator did not start on port $(GOVCONF_SIM_PORT) (in use? set GOVCONF_SIM_PORT)."; exit 1; }; \
+	  govconf="simulated at $$GOVCONF_URL (set GOVCONF_URL to use the real one)"; \
+	else govconf="$$GOVCONF_URL"; fi; \
+	: "The MCU simulator (MCU_SIM_PORT, default 8090) will start here, and be waited for, as the government one is."; \
 	$(BIN)/flask scheduler run & scheduler=$$!; \
-	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app & server=$$!; \
+	scripts/wait-for-port $(HOST):$(PORT) $$server 60 \
+	  || { echo "The application did not start on $(HOST):$(PORT) (port in use? set PORT)."; exit 1; }; \
+	echo ""; \
+	echo "  Videoconference meeting manager: http://$(HOST):$(PORT)  (links in e-mails: $$PUBLIC_URL)"; \
+	echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"; \
+	echo "  Government system: $$govconf"; \
+	echo "  The scheduler (statuses, mail, government bridge) runs alongside; Ctrl+C stops everything."; \
+	echo ""; \
+	wait $$server
 
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+# The browser tests drive Chromium (CHROMIUM_PATH, else `chromium` on PATH, else /usr/bin/chromium).
+browser:
+	@chromium="$${CHROMIUM_PATH:-$$(command -v chromium || echo /usr/bin/chromium)}"; \
+	if [ ! -x "$$chromium" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing Debian's chromium and fonts-noto-core for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null \
+	      || { echo "Installing chromium failed: see apt-get's message above."; exit 1; }; \
+	  else \
+	    echo "The browser tests need Chromium, and there is none at $$chromium."; \
+	    echo "Install it (Debian/Ubuntu):  sudo apt-get install chromium fonts-noto-core"; \
+	    echo "or point CHROMIUM_PATH at a Chromium binary, then run make test again."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: install lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: install

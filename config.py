@@ -99,7 +99,7 @@ class Config:
     READINESS_PROBE_INTERVAL_MINUTES = 10
     READINESS_PROBE_TIMEOUT = 3
 
-    # The government conference system (govconf, ../shared/govconf-api.md). No GOVCONF_URL: the bridge is off.
+    # The government conference system (govconf, docs/govconf.md). No GOVCONF_URL: the bridge is off.
     GOVCONF_URL = ""
     GOVCONF_KEY_ID = "BTP-dev"
     GOVCONF_SECRET = "dev-govconf-secret"  # the simulator's; production must set its own

@@ -28,7 +28,7 @@ def register_govconf_cli(app: Flask) -> None:
     @click.option("--invitations", default=3, type=int, show_default=True,
                   help="Government conferences inviting the Ministry, made at start.")
     def simulate(host, port, error_rate, faults, latency, slow_seconds, retry_after, capacity, rate_limit, invitations):
-        """Serve the government system's API (../shared/govconf-api.md) with its checks, and faults on demand."""
+        """Serve the government system's API (docs/govconf.md) with its checks, and faults on demand."""
         from meetings.bridge.simulator.app import Faults
         from meetings.bridge.simulator.server import build_simulator, serve
 

@@ -55,8 +55,10 @@ def build_scheduler(app: Flask, sweeps: Iterable[Sweep], *, still_held: Callable
                     scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
     """A scheduler (not started) that runs every sweep and watches its single-instance lock."""
     scheduler = scheduler_class(timezone=UTC)
-    # APScheduler logs every run at INFO; run_sweep logs what each run did, and failures.
+    # APScheduler logs every run, and every job it adds ("Adding job tentatively ..."), at INFO; run_sweep logs
+    # what each run did, and failures; the CLI says which sweeps started. Its warnings (missed runs) still show.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     schedule_sweeps(scheduler, app, sweeps)
     watch_lock(scheduler, still_held)
     return scheduler
