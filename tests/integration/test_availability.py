@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.integration.booking_helpers import ZONE, at, future_day, meeting_body
+from tests.factories import ZONE, at, future_day, meeting_body
 
 SETUP = timedelta(minutes=30)
 

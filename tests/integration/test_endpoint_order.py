@@ -4,7 +4,7 @@ import pytest
 from meetings.core.collation import endpoint_sort_key
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 VIETNAMESE_ORDER = ["An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Cà Mau", "Cần Thơ", "Đà Nẵng",
                     "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang",
