@@ -205,7 +205,7 @@ SCHEMAS = {
             "title": {"type": "string", "maxLength": 300},
             "start": {"type": "string"},
             "end": {"type": "string"},
-            "host": {"type": "string", "description": "Endpoint code; default moj-hq"},
+            "host": {"type": "string", "description": "Endpoint code; default: the DEFAULT_HOST setting"},
             "endpoints": {"type": "array", "items": {"type": "string"}},
             "groups": {"type": "array", "items": {"type": "string"}, "description": "Expanded to active members"},
             "attendees": {

@@ -19,7 +19,6 @@ from meetings.booking.services import get_meeting
 from meetings.booking.validation import parse_datetime
 from meetings.core.formatting import isoformat_local
 from meetings.errors import ValidationError
-from meetings.extensions import db
 
 
 def attendance_item_json(participant: Participant, record: AttendanceRecord | None) -> dict[str, Any]:
@@ -98,7 +97,6 @@ def put_attendance(meeting_id: int, code: str):
     else:
         current = services.values_of(services.records_of(meeting).get(participant.id))
         record = services.record_attendance(meeting, participant, replace(current, **given), actor=current_user)
-    db.session.commit()
     return jsonify(attendance_item_json(participant, record))
 
 
@@ -141,7 +139,6 @@ def upload_cdr(meeting_id: int):
     if query_bool("confirm"):
         imports.confirm(meeting, cdr_import, actor=current_user, mark_missing_absent=bool(query_bool("mark_absent")))
         status = 200
-    db.session.commit()
     return jsonify(import_json(meeting, imports.preview(meeting, cdr_import))), status
 
 
@@ -162,7 +159,6 @@ def confirm_cdr_import(meeting_id: int, import_id: int):
     if mark_absent is not None and not isinstance(mark_absent, bool):
         raise ValidationError({"mark_absent": _("Use true or false.")})
     imports.confirm(meeting, cdr_import, actor=current_user, mark_missing_absent=bool(mark_absent))
-    db.session.commit()
     return jsonify(import_json(meeting, imports.preview(meeting, cdr_import)))
 
 
@@ -172,5 +168,4 @@ def discard_cdr_import(meeting_id: int, import_id: int):
     meeting = _loaded(meeting_id)
     cdr_import = imports.get_import(meeting, import_id)
     imports.discard(meeting, cdr_import, actor=current_user)
-    db.session.commit()
     return jsonify(import_json(meeting, imports.preview(meeting, cdr_import)))

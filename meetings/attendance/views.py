@@ -17,9 +17,9 @@ from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking import queries
 from meetings.booking.models import Meeting, Participant
 from meetings.booking.services import get_meeting
+from meetings.core.feedback import feedback_on
 from meetings.core.formatting import MINISTRY_ZONE, to_local
-from meetings.errors import ConflictError, DomainError, ValidationError
-from meetings.extensions import db
+from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("attendance", __name__)
 
@@ -142,7 +142,8 @@ def _save_headcount(meeting: Meeting) -> int:
 @roles(ADMIN, BOOKER, OPERATOR)
 def save(meeting_id: int):
     meeting = _loaded(meeting_id)
-    try:
+    with feedback_on(summary=_("Nothing was saved: correct the rows marked in red."),
+                     catch=(ValidationError, ConflictError)) as refusal:
         if current_user.role == OPERATOR:
             changed = _save_headcount(meeting)
         else:
@@ -155,15 +156,10 @@ def save(meeting_id: int):
                         errors.setdefault(f"{code}.{key}", message)
                 raise ValidationError(errors)
             changed = services.record_many(meeting, entries, actor=current_user)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(_("Nothing was saved: correct the rows marked in red."), "danger")
-        return _render(meeting, errors=error.fields, status=422)
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if isinstance(refusal.error, ValidationError):
+        return _render(meeting, errors=refusal.error.fields, status=422)
+    if refusal.refused:
         return redirect(url_for("attendance.grid", meeting_id=meeting.id))
-    db.session.commit()
     flash(_("Attendance saved (%(n)d endpoints changed).", n=changed), "success")
     return redirect(url_for("attendance.grid", meeting_id=meeting.id))
 
@@ -175,20 +171,13 @@ def upload(meeting_id: int):
     form = CdrUploadForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=(ValidationError, ConflictError)) as refusal:
             cdr_import = imports.upload(meeting, form.file.data.read(), form.file.data.filename or "",
                                         actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            form.file.errors = list(form.file.errors) + list(error.fields.values())
-            status = 422
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for("attendance.grid", meeting_id=meeting.id))
-        else:
-            db.session.commit()
             return redirect(url_for("attendance.preview", meeting_id=meeting.id, import_id=cdr_import.id))
+        if isinstance(refusal.error, ConflictError):
+            return redirect(url_for("attendance.grid", meeting_id=meeting.id))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("attendance/upload.html", meeting=meeting, form=form), status
@@ -211,13 +200,10 @@ def confirm(meeting_id: int, import_id: int):
     meeting = _loaded(meeting_id)
     cdr_import = imports.get_import(meeting, import_id)
     form = CdrConfirmForm()
-    try:
+    with feedback_on() as refusal:
         changed = imports.confirm(meeting, cdr_import, actor=current_user, mark_missing_absent=form.mark_absent.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message if not isinstance(error, ValidationError) else " ".join(error.fields.values()), "danger")
+    if refusal.refused:
         return redirect(url_for("attendance.preview", meeting_id=meeting.id, import_id=import_id))
-    db.session.commit()
     flash(_("Call records imported (%(n)d endpoints changed).", n=changed), "success")
     return redirect(url_for("attendance.grid", meeting_id=meeting.id))
 
@@ -226,12 +212,7 @@ def confirm(meeting_id: int, import_id: int):
 @roles(ADMIN, BOOKER)
 def discard(meeting_id: int, import_id: int):
     meeting = _loaded(meeting_id)
-    try:
+    with feedback_on(catch=ConflictError):
         imports.discard(meeting, imports.get_import(meeting, import_id), actor=current_user)
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
         flash(_("The import was discarded; nothing was recorded."), "info")
     return redirect(url_for("attendance.grid", meeting_id=meeting.id))

@@ -9,7 +9,6 @@ from meetings.auth import services
 from meetings.auth.access import public
 from meetings.auth.views import limit_login_per_account, limit_login_per_ip
 from meetings.errors import DomainError, ValidationError
-from meetings.extensions import db
 
 
 class InvalidCredentials(DomainError):
@@ -37,10 +36,8 @@ def create_token():
     if errors:
         raise ValidationError(errors)
     user = services.authenticate(username, password)
-    if user is None:
-        db.session.commit()  # keep the audit of the failed attempt
+    if user is None:  # the audit of the failed attempt is kept although this refuses the request
         raise InvalidCredentials(_("Wrong username or password, or the account is deactivated."))
     name = body.get("name") if isinstance(body.get("name"), str) else "API"
     token = services.issue_token(user, name=name, actor=user)
-    db.session.commit()
     return jsonify({"token": token, "token_type": "Bearer", "user": user_json(user)}), 201

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from meetings.auth import audit
 from meetings.auth.models import ApiToken, User, UserSession
 from meetings.auth.roles import OPERATOR, ROLES
+from meetings.core.transaction import keep_even_if_refused
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import NotFound, ValidationError
@@ -132,8 +133,9 @@ def authenticate(username: str, password: str) -> User | None:
     ok = _verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         reason = "inactive" if ok and user is not None else "bad_credentials"
-        audit.record("auth.login_failed", actor=None, actor_name=username.strip().lower()[:80],
-                     target_type="user", target_id=username.strip().lower()[:80], changes={"reason": reason})
+        name = username.strip().lower()[:80]
+        keep_even_if_refused(lambda: audit.record("auth.login_failed", actor=None, actor_name=name,
+                                                  target_type="user", target_id=name, changes={"reason": reason}))
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -295,9 +297,9 @@ def list_users(*, role: str | None = None, query: str | None = None) -> list[Use
 
 
 def record_denial(user: User, method: str, path: str) -> None:
-    """Audit a refused request; committed at once because the request itself fails."""
-    audit.record("auth.denied", actor=user, target_type="path", target_id=path[:80], summary=f"{method} {path}"[:500])
-    db.session.commit()
+    """Audit a refused request; it is kept although the request fails."""
+    keep_even_if_refused(lambda: audit.record("auth.denied", actor=user, target_type="path", target_id=path[:80],
+                                              summary=f"{method} {path}"[:500]))
 
 
 def set_locale(user: User, locale: str) -> None:

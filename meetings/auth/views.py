@@ -10,7 +10,7 @@ from meetings.auth import audit, services
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
 from meetings.auth.roles import ADMIN
-from meetings.core.feedback import flash_error, perform, show_errors
+from meetings.core.feedback import feedback_on
 from meetings.core.navigation import safe_next
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ValidationError
@@ -53,12 +53,10 @@ def login():
             session.clear()
             services.start_session(user, ip_address=request.remote_addr or "",
                                    user_agent=request.user_agent.string)
-            db.session.commit()
-            login_user(user)
+            login_user(user)  # the session row commits with the request, before the cookie is sent
             if user.locale:
                 session["lang"] = user.locale
             return redirect(safe_next(form.next.data) or url_for("core.index"))
-        db.session.commit()
         form.password.errors = [_("Wrong username or password, or the account is deactivated.")]
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -68,7 +66,6 @@ def login():
 @authenticated
 def logout():
     services.logout(current_user)
-    db.session.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()
@@ -83,14 +80,9 @@ def logout():
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=ValidationError):
             services.change_password(current_user, current_password=form.current_password.data,
                                      new_password=form.new_password.data)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
             return redirect(url_for("auth.account"))
     sessions = services.active_sessions_of(current_user)
@@ -103,7 +95,6 @@ def end_other_sessions():
     if ConfirmForm().validate_on_submit():
         services.end_all_sessions(current_user, keep_token=current_user.session_token)
         audit.record("auth.end_sessions", actor=current_user, target_type="user", target_id=current_user.username)
-        db.session.commit()
         flash(_("Your other sessions have been signed out."), "success")
     return redirect(url_for("auth.account"))
 
@@ -131,18 +122,13 @@ def create_user():
     form = UserForm()
     form.endpoint.choices = _endpoint_choices()
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=ValidationError):
             if not form.password.data:
                 raise ValidationError({"password": _("An initial password is required.")})
             user = services.create_user(
                 username=form.username.data, password=form.password.data, role=form.role.data,
                 full_name=form.full_name.data or "", email=form.email.data or "",
                 endpoint_code=form.endpoint.data or None, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("auth.edit_user", user_id=user.id))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -158,15 +144,10 @@ def edit_user(user_id: int):
         form.endpoint.data = user.endpoint.code if user.endpoint else ""
     form.username.data = user.username
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=ValidationError):
             services.update_user(user, role=form.role.data, full_name=form.full_name.data or "",
                                  email=form.email.data or "", endpoint_code=form.endpoint.data or None,
                                  actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("auth.edit_user", user_id=user.id))
     return render_template(
@@ -182,8 +163,9 @@ def reset_password(user_id: int):
     user = services.get_user(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        perform(lambda: services.reset_password(user, new_password=form.new_password.data, actor=current_user),
-                _("Password reset; the user's sessions have ended."))
+        with feedback_on():
+            services.reset_password(user, new_password=form.new_password.data, actor=current_user)
+            flash(_("Password reset; the user's sessions have ended."), "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
@@ -193,8 +175,10 @@ def set_active(user_id: int):
     user = services.get_user(user_id)
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        perform(lambda: services.set_active(user, active, actor=current_user),
-                _("Account reactivated.") if active else _("Account deactivated; its sessions and tokens ended."))
+        with feedback_on():
+            services.set_active(user, active, actor=current_user)
+            flash(_("Account reactivated.") if active else _("Account deactivated; its sessions and tokens ended."),
+                  "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
@@ -204,13 +188,8 @@ def create_token(user_id: int):
     user = services.get_user(user_id)
     form = TokenForm()
     if form.validate_on_submit():
-        try:
+        with feedback_on(catch=ValidationError):
             token = services.issue_token(user, name=form.name.data, actor=current_user, days=form.days.data)
-        except ValidationError as error:
-            db.session.rollback()
-            flash_error(error)
-        else:
-            db.session.commit()
             session["new_token"] = token  # shown once on the next page, never stored in clear
     else:
         flash(_("Give the token a name."), "danger")
@@ -223,7 +202,6 @@ def revoke_token(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.revoke_token(token_id, actor=current_user)
-    db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("auth.users"))
 

@@ -61,7 +61,6 @@ def list_meetings():
 def book_meeting():
     values = values_from_json(json_body(), creating=True)
     booked = services.book_meeting(values, actor=current_user)
-    db.session.commit()
     meetings = services.get_meetings([m.id for m in booked])
     if len(meetings) == 1 and not values.recurrence:
         return jsonify(meeting_json(meetings[0])), 201
@@ -75,7 +74,7 @@ def check_meeting():
     values = values_from_json(body, creating=True)
     exclude = body.get("meeting") if isinstance(body.get("meeting"), int) else None
     result = rules.check_booking(values, exclude_meeting_id=exclude)
-    db.session.rollback()
+    db.session.rollback()  # a dry run: whatever the check locked or flushed is not kept
     return jsonify(result)
 
 
@@ -126,7 +125,6 @@ def change_meeting(meeting_id: int):
     if values.recurrence:
         raise ValidationError({"recurrence": _("The repetition of an existing series cannot be changed.")})
     changed = services.change_meeting(meeting, values, actor=current_user, scope=_scope(body))
-    db.session.commit()
     return _one_or_series(meeting_id, [m.id for m in changed])
 
 
@@ -141,7 +139,6 @@ def cancel_meeting(meeting_id: int):
         raise ValidationError({"reason": _("Must be text.")})
     meeting = services.get_meeting(meeting_id)
     cancelled = services.cancel_meeting(meeting, actor=current_user, reason=reason, scope=_scope(body))
-    db.session.commit()
     return _one_or_series(meeting_id, [m.id for m in cancelled])
 
 
@@ -150,5 +147,4 @@ def cancel_meeting(meeting_id: int):
 def complete_meeting(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     services.set_status(meeting, "completed", actor=current_user)
-    db.session.commit()
     return jsonify(meeting_json(services.get_meeting(meeting_id)))

@@ -153,6 +153,12 @@ def _snapshot(meeting: Meeting) -> dict:
             "endpoints": sorted(p.endpoint.code for p in meeting.participants)}
 
 
+def ensure_editable(meeting: Meeting) -> None:
+    """Only a draft or a scheduled meeting can be changed; ConflictError otherwise."""
+    if meeting.status not in ("draft", "scheduled"):
+        raise ConflictError(_("Only a draft or scheduled meeting can be changed."), code="not_editable")
+
+
 def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scope: str = "this",
                    now: datetime | None = None) -> list[Meeting]:
     """Change a meeting (or it and the following ones of its series) under the same rules as booking.
@@ -161,8 +167,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
     ConflictError.
     """
     now = now or utcnow()
-    if meeting.status not in ("draft", "scheduled"):
-        raise ConflictError(_("Only a draft or scheduled meeting can be changed."), code="not_editable")
+    ensure_editable(meeting)
     lock_bookings()
     targets = _targets(meeting, scope)
     start = values.start or meeting.start_at

@@ -1,6 +1,7 @@
 """Turning what a form or an API client sent into clean meeting values, or field messages."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -141,6 +142,56 @@ def values_from_json(data: dict, *, creating: bool) -> MeetingValues:
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def values_from_form(data: Mapping[str, Any]) -> MeetingValues:
+    """The booking form's values, as its fields parsed them (dates and times as objects), into meeting values.
+
+    Besides the form's fields, `data` holds `endpoints` (the chosen codes), `attendees` ({code: the
+    text typed}) and `draft` (saved as a draft rather than booked). Builds the repetition rule.
+    Raises ValidationError.
+    """
+    errors: dict[str, str] = {}
+    start = end = None
+    if data.get("start_date") and data.get("start_time"):
+        start = datetime.combine(data["start_date"], data["start_time"], MINISTRY_ZONE)
+        end_day = data.get("end_date") or data["start_date"]
+        if data.get("end_time"):
+            end = datetime.combine(end_day, data["end_time"], MINISTRY_ZONE)
+    attendees: dict[str, int] = {}
+    for code, value in (data.get("attendees") or {}).items():
+        if not value.strip():
+            continue
+        if not value.strip().isdigit() or int(value) > 10000:
+            errors["endpoints"] = _("Expected attendees must be a whole number from 0 to 10000.")
+        else:
+            attendees[code] = int(value)
+    recurrence = None
+    if data.get("repeat"):
+        if data.get("repeat_count"):
+            recurrence = f"FREQ={data['repeat']};COUNT={data['repeat_count']}"
+        elif data.get("repeat_until"):
+            recurrence = f"FREQ={data['repeat']};UNTIL={data['repeat_until']:%Y%m%d}"
+        else:
+            errors["recurrence"] = _("Say how many meetings, or until which date.")
+    if errors:
+        raise ValidationError(errors)
+    selected = list(data.get("endpoints") or [])
+    return MeetingValues(
+        title=(data.get("title") or "").strip(),
+        agenda=(data.get("agenda") or "").strip(),
+        organizer=(data.get("organizer") or "").strip(),
+        chair=(data.get("chair") or "").strip(),
+        host=data.get("host"),
+        start=start,
+        end=end,
+        test_minutes=data.get("test_minutes_before"),
+        endpoints=selected,
+        attendees={code: n for code, n in attendees.items() if code in selected},
+        bridge_to_government=data.get("bridge_to_government"),
+        recurrence=recurrence,
+        status="draft" if data.get("draft") else "scheduled",
+    )
 
 
 def _require_for_creation(values: MeetingValues, errors: dict) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -15,12 +15,11 @@ from meetings.booking import calendar as cal
 from meetings.booking import queries, services
 from meetings.booking.forms import CancelForm, MeetingForm
 from meetings.booking.models import STATUSES, Meeting
-from meetings.booking.validation import MINISTRY_ZONE, MeetingValues
-from meetings.core.feedback import flash_error, perform, show_errors
+from meetings.booking.validation import MINISTRY_ZONE, MeetingValues, values_from_form
+from meetings.core.feedback import feedback_on
 from meetings.core.formatting import to_local
 from meetings.endpoints.services import EndpointFilter, groups_with_members, search_endpoints
-from meetings.errors import ConflictError, DomainError, ValidationError
-from meetings.extensions import db
+from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("booking", __name__)
 
@@ -49,11 +48,9 @@ def index():
         organizer=request.args.get("organizer", "").strip(),
         query=request.args.get("q", "").strip(),
     )
-    try:
+    meetings = []
+    with feedback_on(category="warning", catch=ValidationError):
         meetings = queries.list_meetings(criteria, current_user, limit=500)
-    except ValidationError as error:
-        flash(" ".join(error.fields.values()), "warning")
-        meetings = []
     counts = queries.participant_counts([m.id for m in meetings])
     return render_template(
         "booking/index.html",
@@ -100,48 +97,13 @@ def _picker_context(form: MeetingForm, *, selected: set[str], attendees: dict[st
     }
 
 
-def _values_from_form(form: MeetingForm) -> MeetingValues:
-    errors: dict[str, str] = {}
-    start = end = None
-    if form.start_date.data and form.start_time.data:
-        start = datetime.combine(form.start_date.data, form.start_time.data, MINISTRY_ZONE)
-        end_day = form.end_date.data or form.start_date.data
-        if form.end_time.data:
-            end = datetime.combine(end_day, form.end_time.data, MINISTRY_ZONE)
-    attendees: dict[str, int] = {}
-    for key, value in request.form.items():
-        if key.startswith("attendees-") and value.strip():
-            code = key.removeprefix("attendees-")
-            if not value.strip().isdigit() or int(value) > 10000:
-                errors["endpoints"] = _("Expected attendees must be a whole number from 0 to 10000.")
-            else:
-                attendees[code] = int(value)
-    recurrence = None
-    if form.repeat.data:
-        if form.repeat_count.data:
-            recurrence = f"FREQ={form.repeat.data};COUNT={form.repeat_count.data}"
-        elif form.repeat_until.data:
-            recurrence = f"FREQ={form.repeat.data};UNTIL={form.repeat_until.data:%Y%m%d}"
-        else:
-            errors["recurrence"] = _("Say how many meetings, or until which date.")
-    if errors:
-        raise ValidationError(errors)
-    selected = request.form.getlist("endpoints")
-    return MeetingValues(
-        title=form.title.data.strip(),
-        agenda=(form.agenda.data or "").strip(),
-        organizer=(form.organizer.data or "").strip(),
-        chair=(form.chair.data or "").strip(),
-        host=form.host.data,
-        start=start,
-        end=end,
-        test_minutes=form.test_minutes_before.data if form.test_minutes_before.data is not None else None,
-        endpoints=selected,
-        attendees={code: n for code, n in attendees.items() if code in selected},
-        bridge_to_government=form.bridge_to_government.data,
-        recurrence=recurrence,
-        status="draft" if request.form.get("action") == "draft" else "scheduled",
-    )
+def _form_values(form: MeetingForm) -> MeetingValues:
+    return values_from_form({
+        **form.data,
+        "endpoints": request.form.getlist("endpoints"),
+        "attendees": {k.removeprefix("attendees-"): v for k, v in request.form.items() if k.startswith("attendees-")},
+        "draft": request.form.get("action") == "draft",
+    })
 
 
 def _render_form(form, meeting, *, status=200, conflicts=None, conflict_code=None, other_errors=None):
@@ -167,23 +129,18 @@ def _render_form(form, meeting, *, status=200, conflicts=None, conflict_code=Non
 
 
 def _submit(form: MeetingForm, meeting: Meeting | None):
-    try:
-        values = _values_from_form(form)
+    with feedback_on(form, FIELD_FOR, catch=(ValidationError, ConflictError)) as refusal:
+        values = _form_values(form)
         if meeting is None:
             meetings = services.book_meeting(values, actor=current_user)
         else:
             values.recurrence = None
             meetings = services.change_meeting(meeting, values, actor=current_user, scope=form.scope.data or "this")
-    except ValidationError as error:
-        db.session.rollback()
-        return _render_form(form, meeting, status=422, other_errors=show_errors(form, error, FIELD_FOR))
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render_form(
-            form, meeting, status=409, conflicts=error.extra.get("conflicts", []), conflict_code=error.code
-        )
-    db.session.commit()
+    if isinstance(refusal.error, ConflictError):
+        return _render_form(form, meeting, status=409, conflicts=refusal.error.extra.get("conflicts", []),
+                            conflict_code=refusal.error.code)
+    if refusal.refused:
+        return _render_form(form, meeting, status=422, other_errors=refusal.others)
     if meetings[0].status == "draft":
         flash(_("Draft saved. It holds no endpoint and sends nothing until it is booked."), "info")
     elif meeting is None:
@@ -207,7 +164,7 @@ def new():
     if request.method == "GET":
         day = _parse_day(request.args.get("date")) or (datetime.now(MINISTRY_ZONE) + timedelta(days=1)).date()
         form.start_date.data, form.start_time.data, form.end_time.data = day, time(8, 0), time(11, 30)
-        form.host.data = "moj-hq"
+        form.host.data = current_app.config["DEFAULT_HOST"]
         form.test_minutes_before.data = 60
     if form.validate_on_submit():
         return _submit(form, None)
@@ -218,8 +175,9 @@ def new():
 @roles(ADMIN, BOOKER)
 def edit(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    if meeting.status not in ("draft", "scheduled"):
-        flash(_("Only a draft or scheduled meeting can be changed."), "warning")
+    with feedback_on(category="warning") as refusal:
+        services.ensure_editable(meeting)
+    if refusal.refused:
         return redirect(url_for("booking.show", meeting_id=meeting.id))
     form = MeetingForm(obj=meeting) if request.method == "GET" else MeetingForm()
     if request.method == "GET":
@@ -255,15 +213,10 @@ def cancel(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with feedback_on():
             cancelled = services.cancel_meeting(
                 meeting, actor=current_user, reason=form.reason.data or "", scope=form.scope.data or "this"
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash_error(error)
-        else:
-            db.session.commit()
             flash(_("%(num)d meeting(s) cancelled; participants will be told.", num=len(cancelled)), "success")
             return redirect(url_for("booking.show", meeting_id=meeting.id))
     return render_template("booking/cancel.html", meeting=meeting, form=form)
@@ -275,7 +228,7 @@ def change_status(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    perform(
-        lambda: services.set_status(meeting, request.form.get("status", ""), actor=current_user), _("Status updated.")
-    )
+    with feedback_on():
+        services.set_status(meeting, request.form.get("status", ""), actor=current_user)
+        flash(_("Status updated."), "success")
     return redirect(url_for("booking.show", meeting_id=meeting.id))

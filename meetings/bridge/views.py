@@ -14,11 +14,10 @@ from meetings.auth.roles import ADMIN, BOOKER
 from meetings.bridge import services
 from meetings.bridge.ics_import import MAX_BYTES, import_invitation
 from meetings.bridge.models import MESSAGE_STATES
-from meetings.core.feedback import perform
+from meetings.core.feedback import feedback_on
 from meetings.core.labels import label
 from meetings.endpoints.services import EndpointFilter, search_endpoints
 from meetings.errors import ConflictError, ValidationError
-from meetings.extensions import db
 
 bp = Blueprint("bridge", __name__)
 
@@ -62,15 +61,11 @@ def import_file():
     if not form.validate_on_submit():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "danger")
         return redirect(url_for("bridge.inbox"))
-    try:
+    with feedback_on(catch=ValidationError):
         invitation, _changed = import_invitation(form.file.data.read(MAX_BYTES + 1))
-    except ValidationError as error:
-        db.session.rollback()
-        flash(" ".join(error.fields.values()), "danger")
-        return redirect(url_for("bridge.inbox"))
-    db.session.commit()
-    flash(_("Invitation imported."), "success")
-    return redirect(url_for("bridge.invitation", invitation_id=invitation.id))
+        flash(_("Invitation imported."), "success")
+        return redirect(url_for("bridge.invitation", invitation_id=invitation.id))
+    return redirect(url_for("bridge.inbox"))
 
 
 @bp.get("/govconf/invitations/<int:invitation_id>")
@@ -89,17 +84,14 @@ def accept(invitation_id: int):
     if not ConfirmForm().validate_on_submit():
         flash(_("Your form has expired or was not sent from this site. Please try again."), "danger")
         return redirect(url_for("bridge.invitation", invitation_id=item.id))
-    try:
+    with feedback_on(catch=(ValidationError, ConflictError)) as refusal:
         meeting = services.accept_invitation(item, request.form.getlist("endpoints"), actor=current_user)
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        details = list(getattr(error, "fields", {}).values()) + [
-            f"{c.get('endpoint')}: {c.get('title')}" for c in error.extra.get("conflicts", []) or []]
-        flash(" ".join([error.message, *details]), "danger")
-        return redirect(url_for("bridge.invitation", invitation_id=item.id))
-    db.session.commit()
-    flash(_("Invitation accepted: the meeting is booked and the Government Office will be told."), "success")
-    return redirect(url_for("booking.show", meeting_id=meeting.id))
+        flash(_("Invitation accepted: the meeting is booked and the Government Office will be told."), "success")
+        return redirect(url_for("booking.show", meeting_id=meeting.id))
+    conflicts = refusal.error.extra.get("conflicts") or []
+    if conflicts:  # the invitation page has no conflict list of its own: name what is taken
+        flash(" ".join(f"{c.get('endpoint')}: {c.get('title')}" for c in conflicts), "danger")
+    return redirect(url_for("bridge.invitation", invitation_id=item.id))
 
 
 @bp.post("/govconf/invitations/<int:invitation_id>/decline")
@@ -107,8 +99,9 @@ def accept(invitation_id: int):
 def decline(invitation_id: int):
     item = services.get_invitation(invitation_id)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.decline_invitation(item, actor=current_user),
-                _("Invitation declined; the Government Office will be told."))
+        with feedback_on():
+            services.decline_invitation(item, actor=current_user)
+            flash(_("Invitation declined; the Government Office will be told."), "success")
     return redirect(url_for("bridge.invitation", invitation_id=item.id))
 
 
@@ -118,7 +111,6 @@ def seen(invitation_id: int):
     item = services.get_invitation(invitation_id)
     if ConfirmForm().validate_on_submit():
         services.acknowledge_changes(item)
-        db.session.commit()
     if request.form.get("back") == "meeting" and item.meeting_id:
         return redirect(url_for("booking.show", meeting_id=item.meeting_id))
     return redirect(url_for("bridge.invitation", invitation_id=item.id))
@@ -154,7 +146,6 @@ def abandon(message_id: int):
 def resume():
     if ConfirmForm().validate_on_submit():
         services.resume_delivery(actor=current_user)
-        db.session.commit()
         flash(_("Delivery resumes at the next sweep."), "success")
     return redirect(url_for("bridge.outbox"))
 
@@ -162,5 +153,7 @@ def resume():
 def _act(message_id: int, action, done: str):
     message = services.get_message(message_id)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: action(message, actor=current_user), done)
+        with feedback_on():
+            action(message, actor=current_user)
+            flash(done, "success")
     return redirect(url_for("bridge.outbox", state=request.args.get("state") or None))

@@ -5,30 +5,66 @@ handler returns, and any exception rolls the whole request back before its error
 indico's request handler does. Views and services never commit; scheduled jobs and CLI commands
 are their own boundaries. A view that turns a refusal into feedback itself must roll back
 (`meetings.core.feedback` does), so that nothing half-written is committed with the page.
+
+One kind of row must outlive a refusal: the audit of the refused attempt itself (a failed sign-in,
+a denied request). `keep_even_if_refused` writes it in the request's transaction and, should the
+request then fail, writes it again after the rollback and commits it alone. A separate connection
+would not do: on SQLite the request's transaction already holds the write lock (BEGIN IMMEDIATE).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
 
 from meetings.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+def keep_even_if_refused(write: Callable[[], object]) -> None:
+    """Run `write` (it adds rows to the session) so that its rows are committed whatever the request's fate.
+
+    Inside a view's boundary the rows join the request's transaction; if the request fails, the
+    boundary rolls back, runs `write` again and commits only that. Before the boundary opens (a
+    before_request hook refusing the request) there is nothing else in the transaction: commit now.
+    """
+    write()
+    if has_request_context() and g.get("_in_commit_boundary"):
+        g.setdefault("_kept_on_refusal", []).append(write)
+    else:
+        db.session.commit()
+
+
+def _write_kept_rows() -> None:
+    kept = g.pop("_kept_on_refusal", [])
+    if not kept:
+        return
+    try:
+        for write in kept:
+            write()
+        db.session.commit()
+    except Exception:  # the request's own error is the one to report
+        db.session.rollback()
+
+
 def commit_boundary(view: Callable) -> Callable:
     @wraps(view)
     def run_in_transaction(*args, **kwargs):
+        g._in_commit_boundary = True
         try:
             result = view(*args, **kwargs)
-            if request.method not in SAFE_METHODS:
+            if request.method not in SAFE_METHODS or g.get("_kept_on_refusal"):
                 db.session.commit()
             return result
         except BaseException:
             db.session.rollback()
+            _write_kept_rows()
             raise
+        finally:
+            g._in_commit_boundary = False
+            g.pop("_kept_on_refusal", None)
 
     run_in_transaction.__wrapped_by_boundary__ = True
     return run_in_transaction

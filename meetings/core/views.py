@@ -36,7 +36,6 @@ def set_language():
             from meetings.auth.services import set_locale
 
             set_locale(current_user, lang)
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.index"))
 
 

@@ -10,13 +10,12 @@ from flask_login import current_user
 from meetings.auth.access import authenticated, roles
 from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
-from meetings.core.feedback import perform, show_errors
+from meetings.core.feedback import feedback_on
 from meetings.endpoints import services
 from meetings.endpoints.forms import EndpointForm, GroupForm, MergeForm, RetireForm
 from meetings.endpoints.models import KINDS, REGIONS
 from meetings.endpoints.reorganisation import REORGANISATION_DAY, apply_province_merge
 from meetings.errors import ValidationError
-from meetings.extensions import db
 
 bp = Blueprint("endpoints", __name__)
 
@@ -63,13 +62,8 @@ def edit(code: str):
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items() if name in services.EDITABLE_FIELDS}
         values["seats"] = values.get("seats") or 0
-        try:
+        with feedback_on(form, catch=ValidationError):
             services.update_endpoint(endpoint, values, actor=current_user, name_changed_on=form.name_changed_on.data)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("endpoints.show", code=endpoint.code))
     return render_template("endpoints/edit.html", endpoint=endpoint, form=form)
@@ -87,12 +81,11 @@ def retire(code: str):
         if e.id != endpoint.id
     ]
     action = request.form.get("action")
-    try:
+    with feedback_on(merge_form if action == "merge" else retire_form, catch=ValidationError):
         if action == "retire" and retire_form.validate_on_submit():
             services.retire_endpoint(
                 endpoint, on=retire_form.on.data, actor=current_user, reason=retire_form.reason.data or ""
             )
-            db.session.commit()
             flash(_("The endpoint is retired. It stays in the history of past meetings."), "success")
             return redirect(url_for("endpoints.show", code=endpoint.code))
         if action == "merge" and merge_form.validate_on_submit():
@@ -100,12 +93,8 @@ def retire(code: str):
             services.merge_endpoint(
                 endpoint, successor, on=merge_form.on.data, actor=current_user, reason=merge_form.reason.data or ""
             )
-            db.session.commit()
             flash(_("The endpoint is merged into %(name)s.", name=successor.name), "success")
             return redirect(url_for("endpoints.show", code=endpoint.code))
-    except ValidationError as error:
-        db.session.rollback()
-        show_errors(merge_form if action == "merge" else retire_form, error)
     return render_template("endpoints/retire.html", endpoint=endpoint, retire_form=retire_form, merge_form=merge_form)
 
 
@@ -114,7 +103,9 @@ def retire(code: str):
 def reactivate(code: str):
     endpoint = services.get_endpoint(code)
     if ConfirmForm().validate_on_submit():
-        perform(lambda: services.reactivate_endpoint(endpoint, actor=current_user), _("The endpoint is active again."))
+        with feedback_on():
+            services.reactivate_endpoint(endpoint, actor=current_user)
+            flash(_("The endpoint is active again."), "success")
     return redirect(url_for("endpoints.show", code=endpoint.code))
 
 
@@ -124,7 +115,6 @@ def rotate_calendar_token(code: str):
     endpoint = services.get_endpoint(code)
     if ConfirmForm().validate_on_submit():
         services.rotate_calendar_token(endpoint, actor=current_user)
-        db.session.commit()
         flash(_("The calendar address has changed; subscribers must use the new one."), "success")
     return redirect(url_for("endpoints.show", code=endpoint.code))
 
@@ -135,7 +125,6 @@ def reorganisation():
     form = ConfirmForm()
     if form.validate_on_submit():
         report = apply_province_merge(actor=current_user)
-        db.session.commit()
         if report.already_done:
             flash(_("The reorganisation had already been applied; nothing changed."), "info")
         else:
@@ -170,7 +159,7 @@ def create_group():
     form = GroupForm()
     form.members.choices = _member_choices()
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=ValidationError):
             group = services.create_group(
                 name=form.name.data,
                 label_vi=form.label_vi.data,
@@ -179,11 +168,6 @@ def create_group():
                 member_codes=form.members.data or [],
                 actor=current_user,
             )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("Group created."), "success")
             return redirect(url_for("endpoints.show_group", name=group.name))
     return render_template("endpoints/group_form.html", form=form, group=None)
@@ -208,7 +192,7 @@ def edit_group(name: str):
         form.members.data = [e.code for e in group.members]
     form.name.data = group.name
     if form.validate_on_submit():
-        try:
+        with feedback_on(form, catch=ValidationError):
             services.update_group(
                 group,
                 label_vi=form.label_vi.data,
@@ -217,11 +201,6 @@ def edit_group(name: str):
                 member_codes=form.members.data or [],
                 actor=current_user,
             )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("endpoints.show_group", name=group.name))
     return render_template("endpoints/group_form.html", form=form, group=group)
@@ -231,8 +210,10 @@ def edit_group(name: str):
 @roles(ADMIN)
 def delete_group(name: str):
     group = services.get_group(name)
-    if ConfirmForm().validate_on_submit() and not perform(
-        lambda: services.delete_group(group, actor=current_user), _("Group deleted.")
-    ):
-        return redirect(url_for("endpoints.show_group", name=name))
+    if ConfirmForm().validate_on_submit():
+        with feedback_on() as refusal:
+            services.delete_group(group, actor=current_user)
+            flash(_("Group deleted."), "success")
+        if refusal.refused:
+            return redirect(url_for("endpoints.show_group", name=name))
     return redirect(url_for("endpoints.groups"))

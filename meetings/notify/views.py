@@ -10,7 +10,6 @@ from meetings.auth.access import roles
 from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
 from meetings.core.labels import label
-from meetings.extensions import db
 from meetings.notify import services
 from meetings.notify.models import MAIL_STATES
 
@@ -55,6 +54,5 @@ def send_again(mail_id: int):
     mail = services.get_mail(mail_id)
     if ConfirmForm().validate_on_submit():
         services.send_again(mail, actor=current_user)
-        db.session.commit()
         flash(_("The message is queued again and will be sent within a minute."), "success")
     return redirect(url_for("notify.show_mail", mail_id=mail.id))

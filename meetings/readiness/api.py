@@ -11,7 +11,6 @@ from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
 from meetings.database import utcnow
 from meetings.errors import ValidationError
-from meetings.extensions import db
 from meetings.readiness import queries, rules, services
 from meetings.readiness.serializers import item_json, readiness_json
 
@@ -62,7 +61,6 @@ def put_readiness(meeting_id: int, code: str):
     participant = services.get_participant(meeting, code)
     services.set_readiness(meeting, participant, body.get("status"), body.get("note"), actor=current_user,
                            channel="api")
-    db.session.commit()
     return _one_item(meeting, code)
 
 
@@ -75,5 +73,4 @@ def put_readiness_test(meeting_id: int, code: str):
     participant = services.get_participant(meeting, code)
     services.record_test(meeting, participant, body.get("result"), body.get("note"), actor=current_user,
                          channel="api")
-    db.session.commit()
     return _one_item(meeting, code)

@@ -10,12 +10,11 @@ from flask_wtf import FlaskForm
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
-from meetings.core.feedback import show_errors
+from meetings.core.feedback import feedback_on
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.endpoints.services import EndpointFilter, search_endpoints
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from meetings.extensions import db
 from meetings.readiness import geography, monitoring, queries, rules, services, signing
 from meetings.readiness.forms import AnswerForm, CallResultForm, ProbeCheckForm
 from meetings.readiness.probes import ProbeOutcome
@@ -82,22 +81,13 @@ def answer(meeting_id: int, code: str):
     form = AnswerForm()
     status = 200
     if request.method == "POST":
-        try:
+        with feedback_on(form, catch=(ValidationError, ConflictError)) as refusal:
             _require_valid(form)
             change = services.set_readiness(meeting, participant, form.status.data, form.note.data,
                                             actor=current_user, channel="web")
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            status = 422
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            status = 409
-        else:
-            db.session.commit()
             flash(_("Answer saved.") if change else _("Nothing changed: that was already the answer."), "success")
             return redirect(safe_next(form.next.data) or url_for("core.index"))
+        status = 409 if isinstance(refusal.error, ConflictError) else 422
     else:
         form.note.data = participant.readiness_note
         form.next.data = safe_next(request.args.get("next")) or ""
@@ -118,16 +108,10 @@ def record_test(meeting_id: int, code: str):
     services.ensure_can_record_tests(meeting, current_user)
     participant = services.get_participant(meeting, code)
     form = CallResultForm()
-    try:
+    with feedback_on(prefix=f"{participant.endpoint.name}: ", catch=(ValidationError, ConflictError)):
         _require_valid(form)
         services.record_test(meeting, participant, form.result.data, form.note.data, actor=current_user,
                              channel="web")
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
-        details = " ".join(getattr(error, "fields", {}).values())
-        flash(f"{participant.endpoint.name}: {details or error.message}", "danger")
-    else:
-        db.session.commit()
         flash(_("Technical test of %(name)s recorded.", name=participant.endpoint.name), "success")
     return redirect(url_for("readiness.board", meeting_id=meeting.id, _anchor=f"row-{code}"))
 
@@ -150,20 +134,14 @@ def link(token: str):
     form = AnswerForm()
     status = 200
     if request.method == "POST":
-        try:
+        with feedback_on(form, catch=(ValidationError, ConflictError), silent=ConflictError) as refusal:
             _require_valid(form)
             services.answer_by_link(claim, form.status.data, form.note.data)
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            status = 422
-        except ConflictError as error:
-            db.session.rollback()
-            return _link_refused(error.code, meeting)
-        else:
-            db.session.commit()
             flash(_("Thank you: your answer is recorded. You can change it until the meeting starts."), "success")
             return redirect(url_for("readiness.link", token=token))
+        if isinstance(refusal.error, ConflictError):
+            return _link_refused(refusal.error.code, meeting)
+        status = 422
     else:
         form.note.data = participant.readiness_note
     return render_template("readiness/link.html", meeting=meeting, participant=participant, form=form), status
@@ -185,13 +163,10 @@ def probes():
     typed = {key.removeprefix("probe-"): value for key, value in request.form.items() if key.startswith("probe-")}
     if form.check.data:
         return _check_probe(form, typed, form.check.data)
-    try:
+    with feedback_on(summary=_("Some addresses are not valid; nothing was saved."), catch=ValidationError) as refusal:
         changed = monitoring.set_probe_addresses(typed, actor=current_user)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(_("Some addresses are not valid; nothing was saved."), "danger")
-        return _render_probes(form, typed, errors=error.fields, status=422)
-    db.session.commit()
+    if refusal.refused:
+        return _render_probes(form, typed, errors=refusal.error.fields, status=422)
     flash(ngettext("%(num)d probe address changed.", "%(num)d probe addresses changed.", changed), "success")
     return redirect(url_for("readiness.probes"))
 

@@ -12,8 +12,8 @@ from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
 from meetings.booking import queries
 from meetings.booking.services import get_meeting
+from meetings.core.feedback import feedback_on
 from meetings.errors import ConflictError, ValidationError
-from meetings.extensions import db
 from meetings.savings import rates as rate_service
 from meetings.savings import services
 from meetings.savings.calculator import DESTINATION, MODES, RATE_FIELDS, FareBand, default_rates
@@ -43,13 +43,8 @@ def meeting(meeting_id: int):
 def recompute(meeting_id: int):
     meeting_ = get_meeting(meeting_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with feedback_on(catch=ConflictError):
             snapshot = services.recompute(meeting_, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
             flash(_("Savings recomputed with the rates in force from %(day)s.",
                     day=snapshot.rates_effective_from.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("savings.meeting", meeting_id=meeting_id))
@@ -102,20 +97,14 @@ def _edit(rate: CostRate | None):
     if form.validate_on_submit():
         fares, fare_problem = _parse_fares()
         if fare_problem is None:
-            try:
+            with feedback_on(form, keep={"fares"}, catch=ValidationError) as refusal:
                 saved = rate_service.save_rate(rate, effective_from=form.effective_from.data,
                                                values={name: form[name].data for name in RATE_FIELDS}, fares=fares,
                                                note=form.note.data or "", actor=current_user)
-            except ValidationError as error:
-                db.session.rollback()
-                fare_problem = error.fields.pop("fares", None)
-                for key, message in error.fields.items():
-                    form[key].errors = list(form[key].errors) + [message]
-            else:
-                db.session.commit()
                 flash(_("Rates in force from %(day)s saved. Stored savings keep their rates until an administrator "
                         "recomputes them.", day=saved.effective_from.strftime("%d/%m/%Y")), "success")
                 return redirect(url_for("savings.rates"))
+            fare_problem = refusal.others.get("fares")
     status = 422 if request.method == "POST" else 200
     return render_template("savings/rate_form.html", form=form, rate=rate, fares=_fare_rows(rate),
                            fare_problem=fare_problem, modes=MODES), status
@@ -138,12 +127,7 @@ def edit_rate(rate_id: int):
 def delete_rate(rate_id: int):
     rate = rate_service.get_rate(rate_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with feedback_on(catch=ConflictError):
             rate_service.delete_rate(rate, actor=current_user)
-        except ConflictError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
             flash(_("The version is deleted."), "success")
     return redirect(url_for("savings.rates"))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
@@ -254,7 +255,7 @@ def seed_demo_history(
     if not plans:
         return 0
     endpoints = list(db.session.scalars(select(Endpoint).order_by(Endpoint.id)))
-    host = next(e for e in endpoints if e.code == "moj-hq")
+    host = next(e for e in endpoints if e.code == current_app.config["DEFAULT_HOST"])
     expected = expected or {"hq": 20, "enforcement": 8, "law_school": 10, "southern_office": 10}
     rng = random.Random(f"moj-demo-participants-{plans[0].key}-{len(plans)}")
     meeting_ids = list(

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from meetings.auth.access import roles
 from meetings.auth.roles import STAFF
+from meetings.core.feedback import feedback_on
 from meetings.endpoints.models import KINDS
 from meetings.errors import ValidationError
 from meetings.extensions import db
@@ -43,11 +44,10 @@ def _chart_data(result: services.Statistics) -> dict:
 @bp.get("")
 @roles(*STAFF)
 def dashboard():
-    try:
+    scope = None
+    with feedback_on(catch=ValidationError):
         scope = _scope()
-    except ValidationError as error:
-        for message in error.fields.values():
-            flash(message, "danger")
+    if scope is None:
         scope = services.parse_scope({}, today=date.today())
     result = services.statistics(scope)
     return render_template("stats/dashboard.html", result=result, charts=_chart_data(result), filters=_filters(),
