@@ -57,7 +57,12 @@ def retry_delay(attempts: int, *, base: float, cap: float, retry_after: float | 
 
 
 def deliver_outbox(now: datetime, *, client: GovconfClient | None = None) -> int:
-    """Send the due messages in order per stream; returns how many were delivered."""
+    """Send the due messages in order per stream; returns how many were delivered.
+
+    A scheduled job is its own transaction boundary and commits as it goes: each claim is committed
+    before the call to the government system, so that no database lock is held over the network and
+    a concurrent sweep sees the claim; each outcome is committed when it is known.
+    """
     config = current_app.config
     if not config["GOVCONF_URL"]:
         return 0

@@ -54,7 +54,11 @@ def facts_from_api(item: Any) -> ConferenceFacts | None:
 
 def pull_government(now: datetime, *, client: GovconfClient | None = None) -> int:
     """The pull sweep: every page changed since the cursor, then one transaction that upserts them and moves
-    the cursor. Returns how many invitations were created or changed."""
+    the cursor. Returns how many invitations were created or changed.
+
+    What was read before the pull is committed first, so that no transaction (no SQLite write lock)
+    is held while waiting on the government system.
+    """
     if not is_configured():
         return 0
     state = bridge_state()
