@@ -12,7 +12,7 @@ from meetings.auth.models import AuditEntry
 from meetings.booking.models import Meeting
 from meetings.extensions import db
 from tests.conftest import DEMO_PASSWORD, Auth, build_database, make_settings, throwaway_database
-from tests.integration.booking_helpers import future_day, meeting_body
+from tests.factories import future_day, meeting_body
 
 
 @pytest.fixture(scope="module")
