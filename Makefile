@@ -40,7 +40,7 @@ install: $(VENV)/.installed translations
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	@trap 'kill $$server $$scheduler $$simulator 2>/dev/null; wait $$server $$scheduler $$simulator 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$server $$scheduler $$simulator $$mcu 2>/dev/null; wait $$server $$scheduler $$simulator $$mcu 2>/dev/null' EXIT INT TERM; \
 	export PUBLIC_URL='$(PUBLIC_URL)'; \
 	if [ -z "$$GOVCONF_URL" ]; then \
 	  $(BIN)/flask govconf simulate --port $(GOVCONF_SIM_PORT) & simulator=$$!; \
@@ -49,7 +49,16 @@ run: install
 	    || { echo "The government simulator did not start on port $(GOVCONF_SIM_PORT) (in use? set GOVCONF_SIM_PORT)."; exit 1; }; \
 	  govconf="simulated at $$GOVCONF_URL (set GOVCONF_URL to use the real one)"; \
 	else govconf="$$GOVCONF_URL"; fi; \
-	: "The MCU simulator (MCU_SIM_PORT, default 8090) will start here, and be waited for, as the government one is."; \
+	if [ -z "$$MCU_URL" ]; then \
+	  export MCU_DRIVER=cms MCU_URL=http://127.0.0.1:$(MCU_SIM_PORT) MCU_USERNAME="$${MCU_USERNAME:-admin}" \
+	    MCU_PASSWORD="$${MCU_PASSWORD:-demo-mcu}" MCU_CDR_TOKEN="$${MCU_CDR_TOKEN:-demo-cdr-token}" \
+	    MCU_SWEEP_SECONDS="$${MCU_SWEEP_SECONDS:-5}"; \
+	  $(BIN)/flask mcu simulate --port $(MCU_SIM_PORT) --busy sip:thads-ca-mau@vc.moj.gov.vn:2 \
+	    --unreachable sip:thads-cao-bang@vc.moj.gov.vn --drop sip:thads-lang-son@vc.moj.gov.vn:90 & mcu=$$!; \
+	  scripts/wait-for-port $(MCU_SIM_PORT) $$mcu \
+	    || { echo "The MCU simulator did not start on port $(MCU_SIM_PORT) (in use? set MCU_SIM_PORT)."; exit 1; }; \
+	  mcuinfo="simulated at $$MCU_URL (set MCU_URL, MCU_DRIVER=cms and the credentials to use a real one)"; \
+	else mcuinfo="$$MCU_URL ($${MCU_DRIVER:-MCU_DRIVER is empty: the MCU is off})"; fi; \
 	$(BIN)/flask scheduler run & scheduler=$$!; \
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app & server=$$!; \
 	scripts/wait-for-port $(HOST):$(PORT) $$server 60 \
@@ -58,7 +67,9 @@ run: install
 	echo "  Videoconference meeting manager: http://$(HOST):$(PORT)  (links in e-mails: $$PUBLIC_URL)"; \
 	echo "  Demo logins (password $(DEMO_PASSWORD)): admin, booker, leader, op-<endpoint code> e.g. op-thads-an-giang"; \
 	echo "  Government system: $$govconf"; \
-	echo "  The scheduler (statuses, mail, government bridge) runs alongside; Ctrl+C stops everything."; \
+	echo "  MCU: $$mcuinfo"; \
+	echo "  The demo meeting 'Giao ban trực tuyến (thử kết nối MCU)' is dialled by the MCU at its test time."; \
+	echo "  The scheduler (statuses, mail, government bridge, MCU) runs alongside; Ctrl+C stops everything."; \
 	echo ""; \
 	wait $$server
 

@@ -29,6 +29,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_verify(name: str, default: bool | str) -> bool | str:
+    """TLS verification: on/off, or the path of a CA bundle."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    return value.strip()
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -119,6 +132,26 @@ class Config:
     GOVCONF_CONTACT_PHONE = "024 6273 9300"
     GOVCONF_CONTACT_EMAIL = "hoinghi@moj.gov.vn"
 
+    # The MCU (docs/mcu.md). No MCU_DRIVER: every MCU feature is off.
+    MCU_DRIVER = ""  # cms
+    MCU_URL = ""  # e.g. https://mcu.moj.gov.vn:445 (without /api/v1)
+    MCU_USERNAME = ""
+    MCU_PASSWORD = ""
+    MCU_VERIFY_TLS: bool | str = True  # or a CA bundle path
+    MCU_CDR_TOKEN = ""  # the secret in our call-record receiver's address
+    MCU_CDR_ALLOW = ""  # addresses the records may come from (comma-separated; empty: any)
+    MCU_SIP_DOMAIN = ""  # the domain of the spaces' dial-in URIs (default: MCU_URL's host)
+    MCU_SWEEP_SECONDS = 15
+    MCU_DIAL_ATTEMPTS = 3
+    MCU_END_GRACE_MINUTES = 10
+    MCU_REDIAL_SECONDS = 20.0  # backoff base between dial attempts (doubles, with jitter)
+    MCU_CONNECT_TIMEOUT = 3.0
+    MCU_READ_TIMEOUT = 10.0
+    MCU_RETRIES = 3  # quick retries of a 503 or a failed connection inside one request
+    MCU_BACKOFF_FACTOR = 0.5
+    MCU_BACKOFF_MAX = 5.0
+    MCU_CLAIM_LEASE_SECONDS = 120
+
     @classmethod
     def from_environment(cls) -> dict:
         """The settings this class declares, with environment overrides applied."""
@@ -160,6 +193,17 @@ class Config:
             settings[key] = float(os.environ.get(key, settings[key]))
         for key in ("GOVCONF_RETRIES", "GOVCONF_CLAIM_LEASE_SECONDS", "GOVCONF_AUTH_PAUSE_SECONDS"):
             settings[key] = _env_int(key, settings[key])
+        for key in ("MCU_DRIVER", "MCU_URL", "MCU_USERNAME", "MCU_PASSWORD", "MCU_CDR_TOKEN", "MCU_CDR_ALLOW",
+                    "MCU_SIP_DOMAIN"):
+            settings[key] = os.environ.get(key, settings[key]).strip()
+        settings["MCU_DRIVER"] = settings["MCU_DRIVER"].lower()
+        settings["MCU_VERIFY_TLS"] = _env_verify("MCU_VERIFY_TLS", settings["MCU_VERIFY_TLS"])
+        for key in ("MCU_SWEEP_SECONDS", "MCU_DIAL_ATTEMPTS", "MCU_END_GRACE_MINUTES", "MCU_RETRIES",
+                    "MCU_CLAIM_LEASE_SECONDS"):
+            settings[key] = _env_int(key, settings[key])
+        for key in ("MCU_REDIAL_SECONDS", "MCU_CONNECT_TIMEOUT", "MCU_READ_TIMEOUT", "MCU_BACKOFF_FACTOR",
+                    "MCU_BACKOFF_MAX"):
+            settings[key] = float(os.environ.get(key, settings[key]))
         return settings
 
 
@@ -191,6 +235,8 @@ class ProductionConfig(Config):
             raise RuntimeError("Production needs DATABASE_URL (postgresql+psycopg://...).")
         if settings["GOVCONF_URL"] and settings["GOVCONF_SECRET"] in ("", Config.GOVCONF_SECRET):
             raise RuntimeError("GOVCONF_URL is set: production needs the Government Office's GOVCONF_SECRET too.")
+        if settings["MCU_DRIVER"] and not (settings["MCU_URL"] and settings["MCU_USERNAME"]):
+            raise RuntimeError("MCU_DRIVER is set: production needs MCU_URL, MCU_USERNAME and MCU_PASSWORD too.")
         return settings
 
 

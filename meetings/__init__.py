@@ -63,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
     import meetings.booking.models  # noqa: F401
     import meetings.bridge.models  # noqa: F401
     import meetings.endpoints.models  # noqa: F401
+    import meetings.mcu.listeners  # noqa: F401  (the MCU listens to meeting events)
+    import meetings.mcu.models  # noqa: F401
     import meetings.notify.models  # noqa: F401
     import meetings.readiness.models  # noqa: F401
     import meetings.savings.models  # noqa: F401
@@ -78,11 +80,12 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.bridge.views import bp as bridge_bp
     from meetings.core.views import bp as core_bp
     from meetings.endpoints.views import bp as endpoints_bp
+    from meetings.mcu.views import bp as mcu_bp
     from meetings.notify.views import bp as notify_bp
     from meetings.readiness.views import bp as readiness_bp
     from meetings.savings.views import bp as savings_bp  # its services store savings when a meeting is held
     from meetings.stats.views import bp as stats_bp
 
     for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, bridge_bp, readiness_bp,
-                      attendance_bp, savings_bp, stats_bp, api_bp):
+                      attendance_bp, savings_bp, stats_bp, mcu_bp, api_bp):
         app.register_blueprint(blueprint)

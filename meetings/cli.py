@@ -15,6 +15,7 @@ from meetings.endpoints.reorganisation import apply_province_merge
 from meetings.endpoints.seed import seed_demo_contacts, seed_endpoints
 from meetings.errors import DomainError, ValidationError
 from meetings.extensions import db
+from meetings.mcu.cli import register_mcu_cli
 from meetings.savings.rates import seed_default_rates
 from meetings.scheduler.cli import register_scheduler_cli
 
@@ -66,6 +67,13 @@ def register_cli(app: Flask) -> None:
             from meetings.stats.demo import seed_demo_history
 
             click.echo(f"Demo history (held meetings since 2019): {seed_demo_history()} added.")
+            from meetings.mcu.demo import seed_demo_call_meeting
+
+            call_meeting = seed_demo_call_meeting()
+            if call_meeting is not None:
+                db.session.flush()
+                click.echo(f"Demo call: meeting {call_meeting.id}, technical test at "
+                           f"{call_meeting.test_at:%H:%M} UTC: the MCU dials its endpoints then.")
         db.session.commit()
 
     users = AppGroup("users", help="Manage user accounts.")
@@ -148,3 +156,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(savings)
     register_scheduler_cli(app)
     register_govconf_cli(app)
+    register_mcu_cli(app)

@@ -964,6 +964,95 @@ PATHS = {
     },
 }
 
+SCHEMAS["CallItem"] = {
+    "type": "object",
+    "required": ["endpoint", "name", "state", "reason", "attempts", "connected_at", "duration_seconds", "alarms"],
+    "properties": {
+        "endpoint": {"type": "string", "description": "The endpoint's code; _government for the cascade leg"},
+        "name": {"type": "string"},
+        "is_host": {"type": "boolean"},
+        "state": {"type": "string", "enum": ["idle", "dialling", "ringing", "connected", "failed", "disconnected"]},
+        "reason": {"type": ["string", "null"], "description": "The MCU's code, e.g. remoteBusy, unknownDestination"},
+        "reason_text": {"type": ["string", "null"], "description": "The reason in words"},
+        "attempts": {"type": "integer", "description": "Dials in the current series"},
+        "connected_at": {"type": ["string", "null"], "format": "date-time"},
+        "disconnected_at": {"type": ["string", "null"], "format": "date-time"},
+        "duration_seconds": {"type": ["integer", "null"], "description": "Connected for, while connected"},
+        "alarms": {"type": "array", "items": {"type": "string",
+                                               "enum": ["packetLoss", "excessiveJitter", "highRoundTripTime"]}},
+        "excluded": {"type": "boolean", "description": "Kept out of automatic dialling by a booker"},
+        "hung_up": {"type": "boolean", "description": "Hung up by us: not dialled again"},
+        "dialled_in": {"type": "boolean"},
+        "readiness": {"type": ["string", "null"], "enum": ["pending", "ready", "not_ready", None]},
+        "test": {"type": ["string", "null"], "enum": ["test_ok", "test_failed", None]},
+    },
+}
+SCHEMAS["Calls"] = {
+    "type": "object",
+    "required": ["meeting", "mode", "conference", "counts", "items"],
+    "properties": {
+        "meeting": {"type": "integer"},
+        "enabled": {"type": "boolean", "description": "False when no MCU is configured (MCU_DRIVER empty)"},
+        "mode": {"type": "string", "enum": ["automatic", "manual"]},
+        "conference": {
+            "type": "object",
+            "required": ["state", "dial_in", "started_at"],
+            "properties": {
+                "state": {"type": "string", "enum": ["planned", "ready", "active", "ended", "removed"]},
+                "dial_in": {"type": ["object", "null"], "properties": {"uri": {"type": "string"},
+                                                                       "call_id": {"type": "string"}}},
+                "started_at": {"type": ["string", "null"], "format": "date-time"},
+                "ended_at": {"type": ["string", "null"], "format": "date-time"},
+                "test_at": {"type": "string", "format": "date-time"},
+                "connect_opens_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "counts": {"type": "object", "properties": {key: {"type": "integer"} for key in (
+            "connected", "dialling", "failed", "idle", "disconnected", "total")}},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/CallItem"}},
+        "version": {"type": ["string", "null"], "description": "The ETag of this state"},
+        "can_operate": {"type": "boolean"},
+    },
+}
+_MEETING = _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})
+_CODE = _param("code", "The endpoint's code", where="path")
+PATHS["/meetings/{meeting_id}/calls"] = {
+    "get": {
+        "summary": "The MCU call of a meeting: every endpoint's call state with counts (bookers, admins, leaders, "
+        "the host's operator; an invited endpoint's operator sees its own row). Answers 304 to If-None-Match",
+        "parameters": [_MEETING],
+        "responses": {"200": _response("The call", {"$ref": "#/components/schemas/Calls"}),
+                      "304": _response("Nothing changed since the ETag given"), **_errors(401, 403, 404)},
+    },
+    "post": {
+        "summary": "Connect every endpoint now (bookers, admins, the host's operator), from the opening of the "
+        "technical test slot until the end; reaches the MCU within MCU_SWEEP_SECONDS",
+        "parameters": [_MEETING],
+        "responses": {"202": _response("Queued; the call as it is now", {"$ref": "#/components/schemas/Calls"}),
+                      **_errors(401, 403, 404, 409)},
+    },
+    "delete": {
+        "summary": "End the call for everyone",
+        "parameters": [_MEETING],
+        "responses": {"202": _response("Queued; the call as it is now", {"$ref": "#/components/schemas/Calls"}),
+                      **_errors(401, 403, 404, 409)},
+    },
+}
+PATHS["/meetings/{meeting_id}/calls/{code}"] = {
+    "post": {
+        "summary": "Dial one endpoint again (a new series of attempts)",
+        "parameters": [_MEETING, _CODE],
+        "responses": {"202": _response("Queued", {"$ref": "#/components/schemas/CallItem"}),
+                      **_errors(401, 403, 404, 409)},
+    },
+    "delete": {
+        "summary": "Hang one endpoint up; it is not dialled again unless asked",
+        "parameters": [_MEETING, _CODE],
+        "responses": {"202": _response("Queued", {"$ref": "#/components/schemas/CallItem"}),
+                      **_errors(401, 403, 404, 409)},
+    },
+}
+
 
 def build_document(server_url: str) -> dict:
     return {

@@ -7,6 +7,7 @@ import meetings.attendance.api  # noqa: F401
 import meetings.auth.api  # noqa: F401  (registers its routes on the blueprint)
 import meetings.booking.api  # noqa: F401
 import meetings.endpoints.api  # noqa: F401
+import meetings.mcu.api  # noqa: F401
 import meetings.readiness.api  # noqa: F401
 import meetings.savings.api  # noqa: F401
 import meetings.stats.api  # noqa: F401

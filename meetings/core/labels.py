@@ -41,7 +41,8 @@ TEST_LABELS = {
 
 PROBE_LABELS = {"ok": _l("Reachable"), "failed": _l("Unreachable"), "unchecked": _l("Not checked yet")}
 
-CHANNEL_LABELS = {"web": _l("on the web"), "api": _l("through the API"), "link": _l("by the e-mail link")}
+CHANNEL_LABELS = {"web": _l("on the web"), "api": _l("through the API"), "link": _l("by the e-mail link"),
+                  "mcu": _l("by the MCU")}
 
 ATTENDANCE_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "partial": _l("Partly present"),
                      None: _l("Not recorded")}

@@ -18,7 +18,7 @@ STATUSES = ("pending", "ready", "not_ready")
 ANSWERS = ("ready", "not_ready")
 TEST_RESULTS = ("test_ok", "test_failed")
 ASPECTS = ("answer", "test")
-CHANNELS = ("web", "api", "link")
+CHANNELS = ("web", "api", "link", "mcu")
 PROBE_STATES = ("ok", "failed")
 ESCALATION = "escalation"
 
@@ -29,7 +29,7 @@ class ReadinessChange(db.Model):
     __tablename__ = "readiness_changes"
     __table_args__ = (
         CheckConstraint("aspect IN ('answer', 'test')", name="aspect_known"),
-        CheckConstraint("channel IN ('web', 'api', 'link')", name="channel_known"),
+        CheckConstraint("channel IN ('web', 'api', 'link', 'mcu')", name="channel_known"),
         Index("ix_readiness_changes_meeting_endpoint", "meeting_id", "endpoint_id"),
     )
 

@@ -211,12 +211,13 @@ def link_problem_message(reason: str) -> str:
     return messages[reason]
 
 
-def record_test(meeting: Meeting, participant: Participant, result: object, note: object, *, actor: User,
+def record_test(meeting: Meeting, participant: Participant, result: object, note: object, *, actor: User | None,
                 channel: str, now: datetime | None = None) -> ReadinessChange | None:
     """Record an endpoint's technical test call (test_ok / test_failed); None when nothing changed.
 
     Raises ConflictError (`test_slot`) outside the test slot, ValidationError for a bad result or a
-    failed test without a note. Access is the caller's check (ensure_can_record_tests).
+    failed test without a note. Access is the caller's check (ensure_can_record_tests). No actor: the MCU
+    recorded it from the test call itself (channel `mcu`).
     """
     now = now or utcnow()
     slot = technical_slot_of(meeting)
@@ -233,10 +234,12 @@ def record_test(meeting: Meeting, participant: Participant, result: object, note
         test = TechnicalTest(meeting_id=meeting.id, endpoint_id=participant.endpoint_id)
         db.session.add(test)
     test.result, test.note, test.recorded_at = result, note, now
-    test.recorded_by_id, test.recorded_by_name = actor.id, actor.username
+    test.recorded_by_id = actor.id if actor is not None else None
+    test.recorded_by_name = actor.username if actor is not None else "MCU"
     change = ReadinessChange(meeting_id=meeting.id, endpoint_id=participant.endpoint_id, aspect="test",
                              from_status=before, to_status=result, note=note, changed_at=now,
-                             **{**_actor_fields(actor, channel), "on_behalf": False})
+                             **{**_actor_fields(actor, channel), "on_behalf": False,
+                                **({} if actor is not None else {"actor_name": "MCU"})})
     db.session.add(change)
     code = participant.endpoint.code
     audit.record("readiness.test", actor=actor, target_type="meeting", target_id=meeting.id,

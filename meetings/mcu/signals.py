@@ -1,0 +1,3 @@
+from blinker import signal
+
+leg_recorded = signal("mcu-leg-recorded")
