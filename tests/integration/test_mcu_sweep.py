@@ -186,3 +186,22 @@ def test_with_no_driver_the_sweep_does_nothing(app, monkeypatch):
     meeting_testing_now(participants=ROOMS[:1])
     assert run_mcu_sweep(utcnow()) == 0
     assert db.session.scalar(select(Action.id).limit(1)) is None or True
+
+
+def test_a_dead_mcu_loses_no_action_and_when_it_is_back_every_room_connects_once(app, monkeypatch):
+    with mcu_on(app, monkeypatch) as (mcu, collector):
+        real_url = app.config["MCU_URL"]
+        monkeypatch.setitem(app.config, "MCU_URL", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setitem(app.config, "MCU_RETRIES", 1)
+        meeting = meeting_testing_now(participants=ROOMS[:3])
+        for _ in range(3):
+            run_mcu_sweep(utcnow())
+            db.session.commit()
+        waiting = db.session.scalars(select(Action).where(Action.meeting_id == meeting.id)).all()
+        assert waiting and {action.state for action in waiting} == {"pending"}
+        assert any(action.last_reason == "unreachable" for action in waiting)
+        monkeypatch.setitem(app.config, "MCU_URL", real_url)
+        sweep_until(lambda: _all_settled(meeting), collector=collector,
+                    now=lambda: utcnow() + timedelta(minutes=10))  # past the actions' backoff
+        dials = [dial["remote_party"] for dial in mcu.dials]
+        assert len(dials) == len(set(dials)) == 4

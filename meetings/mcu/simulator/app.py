@@ -7,6 +7,7 @@ import base64
 import hmac
 import json
 import socket
+import time
 from xml.sax.saxutils import escape
 
 from werkzeug.routing import Map, Rule
@@ -82,6 +83,8 @@ class McuSimulator:
         if not self._authorised(request):
             response = Response("Unauthorized", status=401, headers={"WWW-Authenticate": 'Basic realm="api"'})
             return response(environ, start_response)
+        if self.mcu.faults.latency:
+            time.sleep(self.mcu.faults.latency)
         with self.mcu.lock:
             self.mcu.requests += 1
             faults = self.mcu.faults
@@ -287,6 +290,8 @@ class McuSimulator:
                 faults.duplicate_rate = float(body["duplicate_rate"])
             if "reorder" in body:
                 faults.reorder = bool(body["reorder"])
+            if "latency" in body:
+                faults.latency = float(body["latency"])
             if body.get("clear"):
                 faults.busy.clear()
                 faults.unreachable.clear()

@@ -30,6 +30,7 @@ class Faults:
     lose_answers: int = 0  # the next N dials create their leg but the answer is lost
     duplicate_rate: float = 0.0  # share of call records pushed twice
     reorder: bool = False  # push each batch of records in a shuffled order
+    latency: float = 0.0  # seconds added to every API answer
     seed: int | None = None
     rng: random.Random = field(init=False, repr=False)
 
@@ -39,7 +40,8 @@ class Faults:
     def describe(self) -> dict:
         return {"error_rate": self.error_rate, "busy": dict(self.busy), "unreachable": sorted(self.unreachable),
                 "rejected": sorted(self.rejected), "drop_after": dict(self.drop_after),
-                "lose_answers": self.lose_answers, "duplicate_rate": self.duplicate_rate, "reorder": self.reorder}
+                "lose_answers": self.lose_answers, "duplicate_rate": self.duplicate_rate, "reorder": self.reorder,
+                "latency": self.latency}
 
 
 @dataclass
