@@ -1,9 +1,10 @@
-"""The declarative base, the constraint naming convention and the UTC datetime type."""
+"""The declarative base, the constraint naming convention, the UTC datetime type and the CHECK of an enum."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -19,6 +20,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, values: Iterable[str], name: str, *, nullable: bool = False) -> CheckConstraint:
+    """A CHECK constraint that `column` holds one of `values` (the members of a StrEnum), or NULL if `nullable`."""
+    values = tuple(str(value) for value in values)
+    known = f"{column} IN ({', '.join(repr(value) for value in values)})"
+    return CheckConstraint(f"{column} IS NULL OR {known}" if nullable else known, name=name,
+                           info={"column": column, "values": values, "nullable": nullable})
 
 
 def utcnow() -> datetime:

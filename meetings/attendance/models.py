@@ -1,6 +1,7 @@
 """Attendance of each endpoint in a meeting, and call-detail-record imports waiting for confirmation."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -8,12 +9,39 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.booking.models import Participant
-from meetings.database import UTCDateTime, utcnow
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.extensions import db
 
-STATUSES = ("present", "absent", "partial")
-SOURCES = ("manual", "cdr")
-IMPORT_STATES = ("pending", "confirmed", "discarded")
+
+class AttendanceStatus(enum.StrEnum):
+    """Whether an endpoint took part in a held meeting; not recorded yet is none (NULL)."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    PARTIAL = "partial"
+
+
+class AttendanceSource(enum.StrEnum):
+    """Where a recorded attendance came from: a person, an imported call-detail record, or the MCU."""
+
+    MANUAL = "manual"
+    CDR = "cdr"
+    MCU = "mcu"
+
+
+class ImportState(enum.StrEnum):
+    """A call-detail-record import waits for a decision, then is confirmed (recorded) or discarded."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISCARDED = "discarded"
+
+
+STATUSES = tuple(AttendanceStatus)
+# An endpoint in these states attended (and counts its attendees).
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.PARTIAL)
+SOURCES = tuple(AttendanceSource)
+IMPORT_STATES = tuple(ImportState)
 
 
 class AttendanceRecord(db.Model):
@@ -21,8 +49,8 @@ class AttendanceRecord(db.Model):
 
     __tablename__ = "attendance_records"
     __table_args__ = (
-        CheckConstraint("status IN ('present', 'absent', 'partial')", name="status_known"),
-        CheckConstraint("source IN ('manual', 'cdr')", name="source_known"),
+        one_of("status", AttendanceStatus, name="status_known"),
+        one_of("source", AttendanceSource, name="source_known"),
         CheckConstraint("attendees IS NULL OR attendees >= 0", name="attendees_not_negative"),
         CheckConstraint("connected_seconds IS NULL OR connected_seconds >= 0", name="seconds_not_negative"),
         CheckConstraint("disconnected_at IS NULL OR connected_at IS NULL OR disconnected_at > connected_at",
@@ -36,7 +64,7 @@ class AttendanceRecord(db.Model):
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     connected_seconds: Mapped[int | None] = mapped_column()
-    source: Mapped[str] = mapped_column(String(10), default="manual")
+    source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.MANUAL)
     cdr_import_id: Mapped[int | None] = mapped_column(ForeignKey("cdr_imports.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,12 +78,12 @@ class CdrImport(db.Model):
     """An uploaded call-detail-record file, parsed and matched; nothing is recorded until it is confirmed."""
 
     __tablename__ = "cdr_imports"
-    __table_args__ = (CheckConstraint("state IN ('pending', 'confirmed', 'discarded')", name="state_known"),)
+    __table_args__ = (one_of("state", ImportState, name="state_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[str] = mapped_column(String(10), default=ImportState.PENDING)
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,18 +1,44 @@
 """Meetings, their series, and the endpoints taking part."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetings.database import UTCDateTime, utcnow
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 
-STATUSES = ("draft", "scheduled", "in_progress", "completed", "cancelled")
+
+class MeetingStatus(enum.StrEnum):
+    """Where a meeting is in its life: a draft holds nothing; booking schedules it; it runs, then is held."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ReadinessStatus(enum.StrEnum):
+    """An endpoint's answer to "are you ready?" for one meeting (kept on `Participant.readiness`)."""
+
+    PENDING = "pending"
+    READY = "ready"
+    NOT_READY = "not_ready"
+
+
+STATUSES = tuple(MeetingStatus)
 # Meetings in these states hold their endpoints and MCU ports.
-HOLDING_STATUSES = ("scheduled", "in_progress", "completed")
+HOLDING_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS, MeetingStatus.COMPLETED)
+# A booker may still change these meetings.
+EDITABLE_STATUSES = (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)
+# These meetings may still be cancelled.
+CANCELLABLE_STATUSES = (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
+# Coming or running: the meetings that readiness follows.
+ACTIVE_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 
 
 class MeetingSeries(db.Model):
@@ -32,9 +58,7 @@ class Meeting(db.Model):
     __tablename__ = "meetings"
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ends_after_start"),
-        CheckConstraint(
-            "status IN ('draft', 'scheduled', 'in_progress', 'completed', 'cancelled')", name="status_known"
-        ),
+        one_of("status", MeetingStatus, name="status_known"),
         Index("ix_meetings_start_end", "start_at", "end_at"),
     )
 
@@ -47,7 +71,7 @@ class Meeting(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED, index=True)
     bridge_to_government: Mapped[bool] = mapped_column(default=False)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_series.id"), index=True)
     ics_uid: Mapped[str] = mapped_column(String(200), unique=True)
@@ -67,10 +91,6 @@ class Meeting(db.Model):
     )
     created_by = relationship("User", foreign_keys=[created_by_id])
     cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in HOLDING_STATUSES
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.title!r}>"
@@ -96,7 +116,7 @@ class Participant(db.Model):
     busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
     busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
     holds_slot: Mapped[bool] = mapped_column(default=True)
-    readiness: Mapped[str] = mapped_column(String(20), default="pending")
+    readiness: Mapped[str] = mapped_column(String(20), default=ReadinessStatus.PENDING)
     readiness_note: Mapped[str] = mapped_column(String(500), default="")
     readiness_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance: Mapped[str | None] = mapped_column(String(20))

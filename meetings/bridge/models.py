@@ -2,19 +2,40 @@
 government conference, the invitations pulled or imported, and the bridge's own small state."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.booking.models import Meeting
-from meetings.database import UTCDateTime, utcnow
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.extensions import db
 
 MESSAGE_KINDS = ("publish", "cancel", "answer", "readiness")
-MESSAGE_STATES = ("pending", "sending", "delivered", "failed", "abandoned")
+
+
+class OutboxState(enum.StrEnum):
+    """Where a message to the government system is on its way (see OutboxMessage)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+class RemoteStatus(enum.StrEnum):
+    """A government conference as the government system last described it."""
+
+    SCHEDULED = "scheduled"
+    CHANGED = "changed"
+    CANCELLED = "cancelled"
+
+
+MESSAGE_STATES = tuple(OutboxState)
 # A message in these states holds back the later messages of its stream (order per meeting).
-OPEN_STATES = ("pending", "sending")
+OPEN_STATES = (OutboxState.PENDING, OutboxState.SENDING)
 
 
 class OutboxMessage(db.Model):
@@ -28,7 +49,7 @@ class OutboxMessage(db.Model):
     __tablename__ = "govconf_outbox"
     __table_args__ = (
         CheckConstraint("kind IN ('publish', 'cancel', 'answer', 'readiness')", name="kind_known"),
-        CheckConstraint("state IN ('pending', 'sending', 'delivered', 'failed', 'abandoned')", name="state_known"),
+        one_of("state", OutboxState, name="state_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_govconf_outbox_state_due", "state", "next_attempt_at"),
         Index("ix_govconf_outbox_stream_id", "stream", "id"),
@@ -41,7 +62,7 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_status: Mapped[int | None] = mapped_column()
@@ -85,7 +106,7 @@ class Invitation(db.Model):
     __tablename__ = "govconf_invitations"
     __table_args__ = (
         CheckConstraint("answer IN ('new', 'accepted', 'declined')", name="answer_known"),
-        CheckConstraint("remote_status IN ('scheduled', 'changed', 'cancelled')", name="remote_status_known"),
+        one_of("remote_status", RemoteStatus, name="remote_status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +115,7 @@ class Invitation(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     host_site: Mapped[str] = mapped_column(String(20), default="")
-    remote_status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    remote_status: Mapped[str] = mapped_column(String(20), default=RemoteStatus.SCHEDULED)
     remote_version: Mapped[int] = mapped_column(default=0)
     seen_version: Mapped[int] = mapped_column(default=0)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,15 +1,27 @@
 """The outgoing mail queue: every message the system sends, with its delivery state."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from meetings.database import UTCDateTime, utcnow
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.extensions import db
 
-MAIL_STATES = ("pending", "sending", "sent", "logged", "failed")
+
+class MailState(enum.StrEnum):
+    """Where a message is in the mail queue (see OutgoingMail)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    LOGGED = "logged"
+    FAILED = "failed"
+
+
+MAIL_STATES = tuple(MailState)
 CALENDAR_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
 
@@ -19,7 +31,7 @@ class OutgoingMail(db.Model):
 
     __tablename__ = "outgoing_mail"
     __table_args__ = (
-        CheckConstraint("state IN ('pending', 'sending', 'sent', 'logged', 'failed')", name="state_known"),
+        one_of("state", MailState, name="state_known"),
         CheckConstraint("calendar_method IS NULL OR calendar_method IN ('REQUEST', 'CANCEL', 'PUBLISH')",
                         name="calendar_method_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
@@ -33,7 +45,7 @@ class OutgoingMail(db.Model):
     calendar: Mapped[str | None] = mapped_column(Text)
     calendar_method: Mapped[str | None] = mapped_column(String(10))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[str] = mapped_column(String(10), default=MailState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -5,21 +5,47 @@ meeting API and pages); these tables keep everything around it.
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetings.database import UTCDateTime, utcnow
+from meetings.booking.models import ReadinessStatus as ReadinessStatus  # defined with Participant.readiness
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 
-STATUSES = ("pending", "ready", "not_ready")
-ANSWERS = ("ready", "not_ready")
-TEST_RESULTS = ("test_ok", "test_failed")
+
+class TestStatus(enum.StrEnum):
+    """The result of an endpoint's technical test call; an endpoint not yet tested has none (NULL)."""
+
+    __test__ = False  # not a test class for pytest, which collects names starting with "Test"
+
+    TEST_OK = "test_ok"
+    TEST_FAILED = "test_failed"
+
+
+# The name counts and filters give an endpoint without a test result.
+UNTESTED = "untested"
+
+
+class ProbeState(enum.StrEnum):
+    """The outcome of an automatic check of an endpoint; one not checked yet has none (NULL)."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
+# The name counts and filters give an endpoint not checked yet.
+UNCHECKED = "unchecked"
+
+STATUSES = tuple(ReadinessStatus)
+ANSWERS = (ReadinessStatus.READY, ReadinessStatus.NOT_READY)
+TEST_RESULTS = tuple(TestStatus)
 ASPECTS = ("answer", "test")
 CHANNELS = ("web", "api", "link", "mcu")
-PROBE_STATES = ("ok", "failed")
+PROBE_STATES = tuple(ProbeState)
 ESCALATION = "escalation"
 
 
@@ -55,7 +81,7 @@ class TechnicalTest(db.Model):
     __tablename__ = "technical_tests"
     __table_args__ = (
         UniqueConstraint("meeting_id", "endpoint_id"),
-        CheckConstraint("result IN ('test_ok', 'test_failed')", name="result_known"),
+        one_of("result", TestStatus, name="result_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +117,7 @@ class ProbeResult(db.Model):
     __tablename__ = "probe_results"
     __table_args__ = (
         UniqueConstraint("meeting_id", "endpoint_id"),
-        CheckConstraint("state IS NULL OR state IN ('ok', 'failed')", name="state_known"),
+        one_of("state", ProbeState, name="state_known", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
