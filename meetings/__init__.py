@@ -30,6 +30,7 @@ def create_app(config: dict) -> Flask:
     from meetings.errors import register_error_handlers
 
     register_web_hooks(app)
+    _register_status_helpers(app)
     register_error_handlers(app)
     register_cli(app)
     install_commit_boundary(app)
@@ -69,6 +70,16 @@ def _init_extensions(app: Flask) -> None:
     import meetings.readiness.models  # noqa: F401
     import meetings.savings.models  # noqa: F401
     import meetings.stats.models  # noqa: F401
+
+
+def _register_status_helpers(app: Flask) -> None:
+    """The status enums and their translated names, for every template."""
+    from meetings.attendance.labels import template_helpers as attendance_helpers
+    from meetings.booking.labels import template_helpers as booking_helpers
+    from meetings.readiness.labels import template_helpers as readiness_helpers
+
+    for helpers in (booking_helpers, readiness_helpers, attendance_helpers):
+        app.context_processor(helpers)
 
 
 def _register_blueprints(app: Flask) -> None:

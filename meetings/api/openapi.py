@@ -1,6 +1,16 @@
 """The OpenAPI 3.1 document of /api/v1; a test checks that it names every route that exists."""
 from __future__ import annotations
 
+from meetings.attendance.models import ATTENDED, AttendanceSource, AttendanceStatus, ImportState
+from meetings.booking.models import EDITABLE_STATUSES, MeetingStatus, ReadinessStatus
+from meetings.readiness.models import ANSWERS, UNCHECKED, UNTESTED, ProbeState, TestStatus
+
+
+def enum_values(members, *, nullable: bool = False) -> list:
+    """The values of an enum (or some of its members) for a schema's "enum", with null when it may be absent."""
+    return [str(member) for member in members] + ([None] if nullable else [])
+
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -171,8 +181,8 @@ SCHEMAS = {
             "region": {"type": "string"},
             "is_host": {"type": "boolean"},
             "expected_attendees": {"type": "integer"},
-            "readiness": {"type": "string", "enum": ["pending", "ready", "not_ready"]},
-            "attendance": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+            "readiness": {"type": "string", "enum": enum_values(ReadinessStatus)},
+            "attendance": {"type": ["string", "null"], "enum": enum_values(AttendanceStatus, nullable=True)},
         },
     },
     "Meeting": {
@@ -183,7 +193,7 @@ SCHEMAS = {
             "start": {"type": "string", "format": "date-time", "examples": ["2026-12-01T08:00:00+07:00"]},
             "end": {"type": "string", "format": "date-time"},
             "test_at": {"type": ["string", "null"], "format": "date-time"},
-            "status": {"type": "string", "enum": ["draft", "scheduled", "in_progress", "completed", "cancelled"]},
+            "status": {"type": "string", "enum": enum_values(MeetingStatus)},
             "host": {"type": "string"},
             "organizer": {"type": "string"},
             "chair": {"type": "string"},
@@ -219,7 +229,7 @@ SCHEMAS = {
             "bridge_to_government": {"type": "boolean"},
             "test_minutes_before": {"type": "integer", "description": "Technical test lead time; default 60"},
             "recurrence": {"type": "string", "examples": ["FREQ=WEEKLY;COUNT=10", "FREQ=MONTHLY;UNTIL=20271231"]},
-            "status": {"type": "string", "enum": ["draft", "scheduled"]},
+            "status": {"type": "string", "enum": enum_values(EDITABLE_STATUSES)},
             "scope": {"type": "string", "enum": ["this", "following"], "description": "PATCH and DELETE of a series"},
         },
     },
@@ -236,13 +246,14 @@ SCHEMAS = {
             "version": {"type": "string", "description": "Also the ETag"},
             "counts": {
                 "type": "object",
-                "properties": {k: {"type": "integer"} for k in ("pending", "ready", "not_ready")},
+                "properties": {k: {"type": "integer"} for k in enum_values(ReadinessStatus)},
             },
             "tests": {
                 "type": "object",
-                "properties": {k: {"type": "integer"} for k in ("test_ok", "test_failed", "untested")},
+                "properties": {k: {"type": "integer"} for k in (*enum_values(TestStatus), UNTESTED)},
             },
-            "probes": {"type": "object", "properties": {k: {"type": "integer"} for k in ("ok", "failed", "unchecked")}},
+            "probes": {"type": "object",
+                       "properties": {k: {"type": "integer"} for k in (*enum_values(ProbeState), UNCHECKED)}},
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReadinessItem"}},
             "history": {
                 "type": "array",
@@ -274,7 +285,7 @@ SCHEMAS = {
             "region": {"type": "string"},
             "province": {"type": "string"},
             "is_host": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["pending", "ready", "not_ready"]},
+            "status": {"type": "string", "enum": enum_values(ReadinessStatus)},
             "note": {"type": "string"},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
             "updated_by": {"type": ["string", "null"], "description": "Username; null for the e-mail link"},
@@ -283,7 +294,7 @@ SCHEMAS = {
             "test": {
                 "type": ["object", "null"],
                 "properties": {
-                    "result": {"type": "string", "enum": ["test_ok", "test_failed"]},
+                    "result": {"type": "string", "enum": enum_values(TestStatus)},
                     "note": {"type": "string"},
                     "at": {"type": "string", "format": "date-time"},
                     "by": {"type": "string"},
@@ -294,7 +305,7 @@ SCHEMAS = {
                 "description": "Null when the endpoint has no probe address",
                 "properties": {
                     "address": {"type": "string"},
-                    "state": {"type": ["string", "null"], "enum": ["ok", "failed", None]},
+                    "state": {"type": ["string", "null"], "enum": enum_values(ProbeState, nullable=True)},
                     "detail": {"type": "string"},
                     "latency_ms": {"type": ["integer", "null"]},
                     "checked_at": {"type": ["string", "null"], "format": "date-time"},
@@ -326,12 +337,12 @@ SCHEMAS = {
             "name": {"type": "string"},
             "is_host": {"type": "boolean"},
             "expected_attendees": {"type": "integer"},
-            "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+            "status": {"type": ["string", "null"], "enum": enum_values(AttendanceStatus, nullable=True)},
             "attendees": {"type": ["integer", "null"], "description": "Headcount"},
             "connected_at": {"type": ["string", "null"], "format": "date-time"},
             "disconnected_at": {"type": ["string", "null"], "format": "date-time"},
             "connected_minutes": {"type": ["integer", "null"]},
-            "source": {"type": ["string", "null"], "enum": ["manual", "cdr", None]},
+            "source": {"type": ["string", "null"], "enum": enum_values(AttendanceSource, nullable=True)},
             "recorded_by": {"type": ["string", "null"]},
             "recorded_at": {"type": ["string", "null"], "format": "date-time"},
         },
@@ -341,7 +352,7 @@ SCHEMAS = {
         "description": "Omitted fields keep their value; null clears one (status null clears the record). "
         "Operators send only `attendees`, for their own endpoint.",
         "properties": {
-            "status": {"type": ["string", "null"], "enum": ["present", "absent", "partial", None]},
+            "status": {"type": ["string", "null"], "enum": enum_values(AttendanceStatus, nullable=True)},
             "attendees": {"type": ["integer", "null"], "minimum": 0, "maximum": 10000},
             "connected_at": {"type": ["string", "null"], "examples": ["2026-12-01T08:02:00+07:00"]},
             "disconnected_at": {"type": ["string", "null"]},
@@ -353,7 +364,7 @@ SCHEMAS = {
         "properties": {
             "import_id": {"type": "integer"},
             "meeting": {"type": "integer"},
-            "state": {"type": "string", "enum": ["pending", "confirmed", "discarded"]},
+            "state": {"type": "string", "enum": enum_values(ImportState)},
             "filename": {"type": "string"},
             "uploaded_at": {"type": "string", "format": "date-time"},
             "uploaded_by": {"type": ["string", "null"]},
@@ -368,7 +379,7 @@ SCHEMAS = {
                     "properties": {
                         "endpoint": {"type": "string"},
                         "name": {"type": "string"},
-                        "status": {"type": "string", "enum": ["present", "partial"]},
+                        "status": {"type": "string", "enum": enum_values(ATTENDED)},
                         "connected_at": {"type": "string", "format": "date-time"},
                         "disconnected_at": {"type": "string", "format": "date-time"},
                         "connected_minutes": {"type": "integer"},
@@ -882,7 +893,7 @@ PATHS = {
                             "type": "object",
                             "required": ["status"],
                             "properties": {
-                                "status": {"type": "string", "enum": ["ready", "not_ready"]},
+                                "status": {"type": "string", "enum": enum_values(ANSWERS)},
                                 "note": {
                                     "type": "string",
                                     "maxLength": 500,
@@ -915,7 +926,7 @@ PATHS = {
                             "type": "object",
                             "required": ["result"],
                             "properties": {
-                                "result": {"type": "string", "enum": ["test_ok", "test_failed"]},
+                                "result": {"type": "string", "enum": enum_values(TestStatus)},
                                 "note": {
                                     "type": "string",
                                     "maxLength": 500,

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from meetings.api.blueprint import bp, json_body, query_bool
 from meetings.attendance import imports, services
-from meetings.attendance.models import AttendanceRecord
+from meetings.attendance.models import ATTENDED, AttendanceRecord, AttendanceStatus
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking import queries
@@ -40,9 +40,9 @@ def attendance_json(meeting: Meeting) -> dict[str, Any]:
     records = services.records_of(meeting)
     items = [attendance_item_json(p, records.get(p.id)) for p in meeting.participants]
     counts = {status: sum(1 for item in items if item["status"] == status)
-              for status in ("present", "absent", "partial")}
+              for status in AttendanceStatus}
     counts["not_recorded"] = sum(1 for item in items if item["status"] is None)
-    attendees = sum(item["attendees"] or 0 for item in items if item["status"] in ("present", "partial"))
+    attendees = sum(item["attendees"] or 0 for item in items if item["status"] in ATTENDED)
     return {"meeting": meeting.id, "status": meeting.status, "counts": counts, "attendees": attendees, "items": items}
 
 

@@ -1,6 +1,6 @@
 """Reading an MCU's call-detail-record CSV and matching its calls to a meeting's endpoints by dial string.
 
-Pure: no Flask, no database. File problems raise CdrFileError; row problems are codes with parameters
+Pure: no application, no database session. File problems raise CdrFileError; row problems are codes with parameters
 on each row, worded by the caller.
 """
 from __future__ import annotations
@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+
+from meetings.attendance.models import AttendanceStatus
 
 # Column names as MCUs and their management suites export them (Cisco TMS and Meeting Server, Poly RMX
 # and RealPresence, Pexip), compared after folding to lower_snake_case.
@@ -55,7 +57,7 @@ class CallRow:
     detail: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def valid(self) -> bool:
+    def is_valid(self) -> bool:
         return self.problem is None and self.endpoint is not None
 
     @property
@@ -297,7 +299,7 @@ def summarise(rows: list[CallRow], *, start: datetime, end: datetime, present_sh
     """Each matched endpoint's calls merged; present when connected for present_share of the meeting."""
     calls: dict[str, list[CallRow]] = {}
     for row in rows:
-        if row.valid:
+        if row.is_valid:
             calls.setdefault(row.endpoint, []).append(row)
     meeting_seconds = max(1, int((end - start).total_seconds()))
     merged = []
@@ -307,7 +309,7 @@ def summarise(rows: list[CallRow], *, start: datetime, end: datetime, present_sh
         merged.append(EndpointCalls(
             endpoint=code, lines=tuple(row.line for row in own), connected_at=min(s for s, _ in spans),
             disconnected_at=max(e for _, e in spans), connected_seconds=_union_seconds(spans),
-            status="present" if during >= present_share * meeting_seconds else "partial"))
+            status=AttendanceStatus.PRESENT if during >= present_share * meeting_seconds else AttendanceStatus.PARTIAL))
     return sorted(merged, key=lambda item: item.endpoint)
 
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from meetings.attendance import cdr
-from meetings.attendance.models import CdrImport
+from meetings.attendance.models import AttendanceSource, AttendanceStatus, CdrImport, ImportState
 from meetings.attendance.services import (
     AttendanceValues,
     apply_values,
@@ -50,7 +50,7 @@ class Preview:
 
     @property
     def valid_rows(self) -> int:
-        return sum(1 for row in self.rows if row.valid)
+        return sum(1 for row in self.rows if row.is_valid)
 
 
 def file_message(error: cdr.CdrFileError) -> str:
@@ -118,7 +118,7 @@ def upload(meeting: Meeting, data: bytes, filename: str, *, actor: User, now: da
                            window=_window(meeting), max_rows=current_app.config["CDR_MAX_ROWS"])
     except cdr.CdrFileError as error:
         raise ValidationError({"file": file_message(error)}) from None
-    cdr_import = CdrImport(meeting_id=meeting.id, filename=(filename or "")[:255], state="pending",
+    cdr_import = CdrImport(meeting_id=meeting.id, filename=(filename or "")[:255], state=ImportState.PENDING,
                            rows=[row.to_dict() for row in rows], uploaded_by_id=actor.id)
     db.session.add(cdr_import)
     db.session.flush()
@@ -146,7 +146,7 @@ def preview(meeting: Meeting, cdr_import: CdrImport) -> Preview:
 
 
 def _ensure_pending(cdr_import: CdrImport) -> None:
-    if cdr_import.state != "pending":
+    if cdr_import.state != ImportState.PENDING:
         raise ConflictError(_("This import was already %(state)s.", state=cdr_import.state), code="import_decided")
 
 
@@ -171,14 +171,15 @@ def confirm(meeting: Meeting, cdr_import: CdrImport, *, actor: User, mark_missin
         record = records.get(participant.id)
         attendees = record.attendees if record is not None and record.attendees else None
         values = AttendanceValues(calls.status, attendees, calls.connected_at, calls.disconnected_at)
-        changed += apply_values(participant, record, values, actor=actor, source="cdr",
+        changed += apply_values(participant, record, values, actor=actor, source=AttendanceSource.CDR,
                                 connected_seconds=calls.connected_seconds, cdr_import=cdr_import)
     if mark_missing_absent:
         for participant in result.missing:
             if participant.id not in records:
-                changed += apply_values(participant, None, AttendanceValues("absent"), actor=actor, source="cdr",
+                changed += apply_values(participant, None, AttendanceValues(AttendanceStatus.ABSENT), actor=actor,
+                                        source=AttendanceSource.CDR,
                                         cdr_import=cdr_import)
-    cdr_import.state, cdr_import.decided_by_id, cdr_import.decided_at = "confirmed", actor.id, utcnow()
+    cdr_import.state, cdr_import.decided_by_id, cdr_import.decided_at = ImportState.CONFIRMED, actor.id, utcnow()
     audit.record("attendance.cdr_import", actor=actor, target_type="meeting", target_id=meeting.id,
                  summary=cdr_import.filename, changes={"rows": result.valid_rows, "problems": len(result.problems),
                                                        "endpoints": changed})
@@ -190,5 +191,5 @@ def confirm(meeting: Meeting, cdr_import: CdrImport, *, actor: User, mark_missin
 def discard(meeting: Meeting, cdr_import: CdrImport, *, actor: User) -> None:
     _ensure_manager(actor)
     _ensure_pending(cdr_import)
-    cdr_import.state, cdr_import.decided_by_id, cdr_import.decided_at = "discarded", actor.id, utcnow()
+    cdr_import.state, cdr_import.decided_by_id, cdr_import.decided_at = ImportState.DISCARDED, actor.id, utcnow()
     db.session.flush()

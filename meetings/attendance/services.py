@@ -8,11 +8,18 @@ from blinker import signal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from meetings.attendance.models import STATUSES, AttendanceRecord, CdrImport
+from meetings.attendance.models import (
+    ATTENDED,
+    STATUSES,
+    AttendanceRecord,
+    AttendanceSource,
+    AttendanceStatus,
+    CdrImport,
+)
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
@@ -57,11 +64,11 @@ def records_of(meeting: Meeting) -> dict[int, AttendanceRecord]:
 def ensure_recordable(meeting: Meeting, now: datetime | None = None) -> None:
     """Attendance is recorded from the start of a meeting on, never for drafts or cancelled meetings."""
     now = now or utcnow()
-    if meeting.status in ("in_progress", "completed"):
+    if meeting.status in (MeetingStatus.IN_PROGRESS, MeetingStatus.COMPLETED):
         return
-    if meeting.status == "scheduled" and meeting.start_at <= now:
+    if meeting.status == MeetingStatus.SCHEDULED and meeting.start_at <= now:
         return
-    if meeting.status in ("draft", "cancelled"):
+    if meeting.status in (MeetingStatus.DRAFT, MeetingStatus.CANCELLED):
         raise ConflictError(_("A draft or cancelled meeting has no attendance."), code="not_held")
     raise ConflictError(_("Attendance is recorded once the meeting has started."), code="not_started")
 
@@ -92,12 +99,12 @@ def check_values(meeting: Meeting, values: AttendanceValues) -> dict[str, str]:
     has_details = values.attendees is not None or values.connected_at or values.disconnected_at
     if values.status is None and has_details:
         errors["status"] = _("Choose whether the endpoint was present, absent or partly present.")
-    if values.status == "absent":
+    if values.status == AttendanceStatus.ABSENT:
         if values.attendees:
             errors["attendees"] = _("An absent endpoint has no attendees.")
         if values.connected_at or values.disconnected_at:
             errors["connected_at"] = _("An absent endpoint has no connection times.")
-    if values.status in ("present", "partial") and values.attendees == 0:
+    if values.status in ATTENDED and values.attendees == 0:
         errors["attendees"] = _("Nobody attended: record the endpoint as absent.")
     earliest, latest = meeting.start_at - TIME_SLACK, meeting.end_at + TIME_SLACK
     for key in ("connected_at", "disconnected_at"):
@@ -118,10 +125,10 @@ def _state(record: AttendanceRecord | None) -> dict:
 
 
 def apply_values(participant: Participant, record: AttendanceRecord | None, values: AttendanceValues, *,
-                 actor: User | None, source: str = "manual", connected_seconds: int | None = None,
+                 actor: User | None, source: str = AttendanceSource.MANUAL, connected_seconds: int | None = None,
                  cdr_import: CdrImport | None = None) -> bool:
     """Write checked values to the participant's record; True when something changed (and was audited)."""
-    unchanged = values == values_of(record) and (source == "manual" or record is not None and (
+    unchanged = values == values_of(record) and (source == AttendanceSource.MANUAL or record is not None and (
         record.source, record.connected_seconds) == (source, connected_seconds))
     if unchanged:
         return False
@@ -136,7 +143,7 @@ def apply_values(participant: Participant, record: AttendanceRecord | None, valu
         if record is None:
             record = AttendanceRecord(participant_id=participant.id)
             db.session.add(record)
-        if same_times and source == "manual":
+        if same_times and source == AttendanceSource.MANUAL:
             # A headcount typed over imported times keeps them, their source and the time connected.
             source, connected_seconds, cdr_import = record.source, record.connected_seconds, record.cdr_import
         elif connected_seconds is None and values.connected_at and values.disconnected_at:
@@ -204,9 +211,9 @@ def record_headcount(meeting: Meeting, participant: Participant, attendees: int,
     record = records_of(meeting).get(participant.id)
     current = values_of(record)
     if attendees == 0:
-        values = AttendanceValues("absent", 0)
+        values = AttendanceValues(AttendanceStatus.ABSENT, 0)
     else:
-        status = current.status if current.status in ("present", "partial") else "present"
+        status = current.status if current.status in ATTENDED else AttendanceStatus.PRESENT
         values = AttendanceValues(status, attendees, current.connected_at, current.disconnected_at)
     errors = check_values(meeting, values)
     if errors:

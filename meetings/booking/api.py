@@ -10,6 +10,7 @@ from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
 from meetings.booking import queries, rules, services
+from meetings.booking.models import MeetingStatus
 from meetings.booking.serializers import meeting_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
 from meetings.errors import ValidationError
@@ -146,5 +147,5 @@ def cancel_meeting(meeting_id: int):
 @roles(ADMIN, BOOKER)
 def complete_meeting(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    services.set_status(meeting, "completed", actor=current_user)
+    services.set_status(meeting, MeetingStatus.COMPLETED, actor=current_user)
     return jsonify(meeting_json(services.get_meeting(meeting_id)))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.auth.access import authenticated, public
 from meetings.booking.ics import endpoint_feed, meeting_calendar
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
@@ -39,7 +39,7 @@ def meeting_ics(meeting_id: int):
         .options(joinedload(Meeting.host), selectinload(Meeting.participants).joinedload(Participant.endpoint)))
     if meeting is None:
         abort(404)
-    method = "CANCEL" if meeting.status == "cancelled" else "REQUEST"
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
     return _calendar_response(meeting_calendar(meeting, organizer_email=_organizer_email()), method=method,
                               filename=f"meeting-{meeting.id}.ics")
 
@@ -60,7 +60,7 @@ def endpoint_calendar(code: str):
     meetings = db.session.scalars(
         select(Meeting)
         .where(or_(Meeting.host_id == endpoint.id, Meeting.participants.any(Participant.endpoint_id == endpoint.id)),
-               Meeting.status != "draft", Meeting.start_at >= utcnow() - FEED_HISTORY)
+               Meeting.status != MeetingStatus.DRAFT, Meeting.start_at >= utcnow() - FEED_HISTORY)
         .options(joinedload(Meeting.host))
         .order_by(Meeting.start_at, Meeting.id)).all()
     body = endpoint_feed(endpoint, meetings, organizer_email=_organizer_email())

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
-from meetings.booking.models import Meeting
+from meetings.booking.models import Meeting, MeetingStatus
 from meetings.core.formatting import format_datetime, to_local
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
@@ -17,7 +17,7 @@ DEFAULT_ORGANIZER_NAME = "Bộ Tư pháp"
 # The zone has kept UTC+7 since 1975; one STANDARD block from then on covers every meeting.
 _VTIMEZONE = Timezone.from_tzid(ZONE_ID, first_date=date(1976, 1, 1), last_date=date(2100, 1, 1))
 _VTIMEZONE.pop("COMMENT", None)
-EVENT_STATUS = {"draft": "TENTATIVE", "cancelled": "CANCELLED"}
+EVENT_STATUS = {MeetingStatus.DRAFT: "TENTATIVE", MeetingStatus.CANCELLED: "CANCELLED"}
 
 
 def meeting_calendar(meeting: Meeting, *, organizer_email: str, removed: Sequence[Endpoint] = ()) -> bytes:
@@ -26,7 +26,7 @@ def meeting_calendar(meeting: Meeting, *, organizer_email: str, removed: Sequenc
     With `removed`, a METHOD:CANCEL addressed to those endpoints only: they were taken off a meeting
     that still takes place.
     """
-    method = "CANCEL" if meeting.status == "cancelled" or removed else "REQUEST"
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED or removed else "REQUEST"
     event = _event(meeting, stamp=utcnow())
     event.add("organizer", _organizer(meeting, organizer_email))
     for attendee in _attendees(removed or [p.endpoint for p in meeting.participants]):
@@ -73,7 +73,7 @@ def _event(meeting: Meeting, *, stamp: datetime) -> Event:
     event.add("description", describe(meeting))
     event.add("location", meeting.host.name)
     event.add("status", EVENT_STATUS.get(meeting.status, "CONFIRMED"))
-    event.add("transp", "TRANSPARENT" if meeting.status == "cancelled" else "OPAQUE")
+    event.add("transp", "TRANSPARENT" if meeting.status == MeetingStatus.CANCELLED else "OPAQUE")
     if meeting.created_at:
         event.add("created", meeting.created_at)
     if meeting.updated_at:
@@ -91,7 +91,7 @@ def describe(meeting: Meeting) -> str:
     lines.append(f"Điểm cầu chính: {meeting.host.name}")
     if meeting.test_at:
         lines.append(f"Kiểm tra kỹ thuật: {format_datetime(meeting.test_at)} (giờ Hà Nội)")
-    if meeting.status == "cancelled" and meeting.cancel_reason:
+    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason:
         lines.append(f"Lý do hủy: {meeting.cancel_reason}")
     return "\n".join(lines)
 

@@ -14,7 +14,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.conflicts import busy_range
-from meetings.booking.models import HOLDING_STATUSES, BookingLock, Meeting, MeetingSeries, Participant
+from meetings.booking.models import (
+    CANCELLABLE_STATUSES,
+    EDITABLE_STATUSES,
+    HOLDING_STATUSES,
+    BookingLock,
+    Meeting,
+    MeetingSeries,
+    MeetingStatus,
+    Participant,
+    ReadinessStatus,
+)
 from meetings.booking.rules import occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host, setup_buffer
 from meetings.booking.validation import MeetingValues, check_times
 from meetings.bridge import outbox as bridge_outbox
@@ -72,7 +82,7 @@ def _participant_rows(meeting: Meeting, endpoints: list[Endpoint], attendees: di
     return [
         {"meeting_id": meeting.id, "endpoint_id": e.id, "is_host": e.id == meeting.host_id,
          "expected_attendees": attendees.get(e.code, default_attendees(e)), "busy_from": busy_from,
-         "busy_until": busy_until, "holds_slot": holds, "readiness": "pending", "readiness_note": "",
+         "busy_until": busy_until, "holds_slot": holds, "readiness": ReadinessStatus.PENDING, "readiness_note": "",
          "invited_at": utcnow()}
         for e in endpoints
     ]
@@ -94,8 +104,8 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     now = now or utcnow()
     errors: dict[str, str] = {}
     check_times(values.start, values.end, now=now, errors=errors)
-    status = values.status or "scheduled"
-    if status not in ("draft", "scheduled"):
+    status = values.status or MeetingStatus.SCHEDULED
+    if status not in EDITABLE_STATUSES:
         errors["status"] = _("A new meeting is either a draft or scheduled.")
     if errors:
         raise ValidationError(errors)
@@ -103,7 +113,7 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     host = resolve_host(values.host)
     endpoints = resolve_endpoints(values.endpoints or [], values.groups or [], host)
     occurrences = occurrences_of(values, values.start, values.end)
-    if status == "scheduled":
+    if status == MeetingStatus.SCHEDULED:
         refuse_if_taken(endpoints, occurrences, set())
     series = MeetingSeries(rrule=values.recurrence, created_by_id=actor.id) if values.recurrence else None
     if series:
@@ -129,7 +139,7 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     audit.record("meeting.create", actor=actor, target_type="meeting", target_id=meetings[0].id,
                  summary=values.title, changes={"occurrences": len(meetings), "endpoints": len(endpoints),
                                                 "series": series.id if series else None})
-    if status == "scheduled":
+    if status == MeetingStatus.SCHEDULED:
         for meeting in meetings:
             queue_meeting_notifications(meeting, "created")
             bridge_outbox.record_meeting_change(meeting)
@@ -140,7 +150,7 @@ def _targets(meeting: Meeting, scope: str) -> list[Meeting]:
     if scope == "following" and meeting.series_id:
         return list(db.session.scalars(
             select(Meeting).where(Meeting.series_id == meeting.series_id, Meeting.start_at >= meeting.start_at,
-                                  Meeting.status.in_(("draft", "scheduled")))
+                                  Meeting.status.in_(EDITABLE_STATUSES))
             .order_by(Meeting.start_at)
         ))
     return [meeting]
@@ -155,7 +165,7 @@ def _snapshot(meeting: Meeting) -> dict:
 
 def ensure_editable(meeting: Meeting) -> None:
     """Only a draft or a scheduled meeting can be changed; ConflictError otherwise."""
-    if meeting.status not in ("draft", "scheduled"):
+    if meeting.status not in EDITABLE_STATUSES:
         raise ConflictError(_("Only a draft or scheduled meeting can be changed."), code="not_editable")
 
 
@@ -174,7 +184,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
     end = values.end or (meeting.end_at + (start - meeting.start_at) if values.start else meeting.end_at)
     errors: dict[str, str] = {}
     check_times(start, end, now=now, errors=errors, allow_past=values.start is None)
-    if values.status and values.status not in ("draft", "scheduled"):
+    if values.status and values.status not in EDITABLE_STATUSES:
         errors["status"] = _("Use cancel to cancel; a meeting can be a draft or scheduled.")
     if errors:
         raise ValidationError(errors)
@@ -188,7 +198,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
     shift, duration = start - meeting.start_at, end - start
     occurrences = [(t.start_at + shift, t.start_at + shift + duration) for t in targets]
     new_status = values.status or meeting.status
-    if new_status == "scheduled":
+    if new_status == MeetingStatus.SCHEDULED:
         refuse_if_taken(endpoints, occurrences, {t.id for t in targets})
     for target, (occurrence_start, occurrence_end) in zip(targets, occurrences, strict=False):
         _apply(target, values, host, endpoints, occurrence_start, occurrence_end, new_status, actor)
@@ -212,12 +222,12 @@ def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: l
     changes = audit.diff(before, after)
     if not changes and not values.attendees:
         return
-    was_published = before["status"] == "scheduled"
+    was_published = before["status"] == MeetingStatus.SCHEDULED
     if was_published:
         meeting.sequence += 1
     audit.record("meeting.update", actor=actor, target_type="meeting", target_id=meeting.id, changes=changes)
     bridge_outbox.record_meeting_change(meeting)
-    if status == "scheduled":
+    if status == MeetingStatus.SCHEDULED:
         queue_meeting_notifications(meeting, "updated" if was_published else "created")
         if was_published and removed:
             queue_removal_notifications(meeting, removed)
@@ -250,15 +260,15 @@ def _sync_participants(meeting: Meeting, endpoints: list[Endpoint], attendees: d
 
 def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: str = "this") -> list[Meeting]:
     """Cancel a meeting (or it and the following ones of its series). The meetings stay, cancelled."""
-    if meeting.status not in ("draft", "scheduled", "in_progress"):
+    if meeting.status not in CANCELLABLE_STATUSES:
         raise ConflictError(_("This meeting is already %(status)s.", status=meeting.status), code="not_cancellable")
     if len(reason) > 500:
         raise ValidationError({"reason": _("At most %(n)d characters.", n=500)})
     targets = _targets(meeting, scope)
     now = utcnow()
     for target in targets:
-        was_published = target.status != "draft"
-        target.status, target.cancelled_at, target.cancelled_by_id = "cancelled", now, actor.id
+        was_published = target.status != MeetingStatus.DRAFT
+        target.status, target.cancelled_at, target.cancelled_by_id = MeetingStatus.CANCELLED, now, actor.id
         target.cancel_reason = reason.strip()
         target.sequence += 1
         db.session.execute(update(Participant).where(Participant.meeting_id == target.id).values(holds_slot=False))
@@ -272,20 +282,21 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: st
 
 def set_status(meeting: Meeting, status: str, *, actor: User | None, now: datetime | None = None) -> Meeting:
     """Move a meeting on: scheduled → in_progress → completed (by hand, or by the scheduler)."""
-    allowed = {"in_progress": ("scheduled",), "completed": ("scheduled", "in_progress")}
+    allowed = {MeetingStatus.IN_PROGRESS: (MeetingStatus.SCHEDULED,),
+               MeetingStatus.COMPLETED: (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)}
     if status not in allowed:
         raise ValidationError({"status": _("Unknown status change.")})
     if meeting.status not in allowed[status]:
         raise ConflictError(_("A %(current)s meeting cannot become %(new)s.", current=meeting.status, new=status),
                             code="status")
     now = now or utcnow()
-    if status == "completed" and meeting.start_at > now:
+    if status == MeetingStatus.COMPLETED and meeting.start_at > now:
         raise ConflictError(_("A meeting that has not started cannot be marked as held."), code="status")
     before = meeting.status
     meeting.status = status
     audit.record("meeting.status", actor=actor, target_type="meeting", target_id=meeting.id,
                  changes={"status": [before, status]})
-    if status == "completed":
+    if status == MeetingStatus.COMPLETED:
         meeting_completed.send(meeting, actor=actor, now=now)
     return meeting
 
@@ -294,14 +305,14 @@ def advance_statuses(now: datetime) -> int:
     """The scheduler's sweep: start meetings whose time has come, complete those that ended."""
     changed = 0
     due_to_start = list(db.session.scalars(select(Meeting).where(
-        Meeting.status == "scheduled", Meeting.start_at <= now, Meeting.end_at > now)))
+        Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at <= now, Meeting.end_at > now)))
     for meeting in due_to_start:
-        set_status(meeting, "in_progress", actor=None, now=now)
+        set_status(meeting, MeetingStatus.IN_PROGRESS, actor=None, now=now)
         changed += 1
     due_to_end = list(db.session.scalars(select(Meeting).where(
-        Meeting.status.in_(("scheduled", "in_progress")), Meeting.end_at <= now)))
+        Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)), Meeting.end_at <= now)))
     for meeting in due_to_end:
-        set_status(meeting, "completed", actor=None, now=now)
+        set_status(meeting, MeetingStatus.COMPLETED, actor=None, now=now)
         changed += 1
     db.session.flush()
     return changed

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from meetings.booking.models import MeetingStatus
 from meetings.errors import ValidationError
 
 MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -190,7 +191,7 @@ def values_from_form(data: Mapping[str, Any]) -> MeetingValues:
         attendees={code: n for code, n in attendees.items() if code in selected},
         bridge_to_government=data.get("bridge_to_government"),
         recurrence=recurrence,
-        status="draft" if data.get("draft") else "scheduled",
+        status=MeetingStatus.DRAFT if data.get("draft") else MeetingStatus.SCHEDULED,
     )
 
 

@@ -14,7 +14,7 @@ from meetings.auth.roles import ADMIN, BOOKER
 from meetings.booking import calendar as cal
 from meetings.booking import queries, services
 from meetings.booking.forms import CancelForm, MeetingForm
-from meetings.booking.models import STATUSES, Meeting
+from meetings.booking.models import STATUSES, Meeting, MeetingStatus
 from meetings.booking.validation import MINISTRY_ZONE, MeetingValues, values_from_form
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import to_local
@@ -141,7 +141,7 @@ def _submit(form: MeetingForm, meeting: Meeting | None):
                             conflict_code=refusal.error.code)
     if refusal.refused:
         return _render_form(form, meeting, status=422, other_errors=refusal.others)
-    if meetings[0].status == "draft":
+    if meetings[0].status == MeetingStatus.DRAFT:
         flash(_("Draft saved. It holds no endpoint and sends nothing until it is booked."), "info")
     elif meeting is None:
         flash(

@@ -18,7 +18,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
 from meetings.bridge.client import ConfigurationError, GovconfClient, GovconfError, PermanentError, TransientError
-from meetings.bridge.models import OPEN_STATES, ConferenceLink, OutboxMessage
+from meetings.bridge.models import OPEN_STATES, ConferenceLink, OutboxMessage, OutboxState, RemoteStatus
 from meetings.bridge.state import bridge_state, make_client, pause_for_configuration, resume_after_success
 from meetings.extensions import db
 
@@ -87,7 +87,7 @@ def deliver_outbox(now: datetime, *, client: GovconfClient | None = None) -> int
                 continue
             outcome = _deliver(client, claimed)
             _record(claimed, outcome, now)
-            delivered += outcome.state == "delivered"
+            delivered += outcome.state == OutboxState.DELIVERED
             if outcome.state == "paused":
                 return delivered
     return delivered
@@ -101,8 +101,8 @@ def _blocked_by_earlier():
 
 def _release_stale_claims(now: datetime) -> None:
     released = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.state == "sending", OutboxMessage.next_attempt_at <= now)
-        .values(state="pending").execution_options(synchronize_session=False)).rowcount
+        update(OutboxMessage).where(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.next_attempt_at <= now)
+        .values(state=OutboxState.PENDING).execution_options(synchronize_session=False)).rowcount
     if released:
         log.warning("govconf outbox: %d message(s) left in 'sending' by a stopped sweep, sent again (same key)",
                     released)
@@ -110,7 +110,8 @@ def _release_stale_claims(now: datetime) -> None:
 
 def _due_ids(now: datetime) -> list[int]:
     query = (select(OutboxMessage.id)
-             .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now, ~_blocked_by_earlier())
+             .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now,
+                    ~_blocked_by_earlier())
              .order_by(OutboxMessage.id).limit(BATCH_SIZE * 2))
     return list(db.session.scalars(query))
 
@@ -120,9 +121,9 @@ def _claim(message_id: int, now: datetime) -> Claimed | None:
     lease = timedelta(seconds=current_app.config["GOVCONF_CLAIM_LEASE_SECONDS"])
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
-               ~_blocked_by_earlier())
-        .values(state="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.PENDING,
+               OutboxMessage.next_attempt_at <= now, ~_blocked_by_earlier())
+        .values(state=OutboxState.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.commit()
@@ -145,7 +146,7 @@ def _deliver(client: GovconfClient, claimed: Claimed) -> Outcome:
     except ConfigurationError as error:
         return Outcome("paused", error=error)
     except PermanentError as error:
-        return Outcome("failed", error=error)
+        return Outcome(OutboxState.FAILED, error=error)
     except TransientError as error:
         return Outcome("retry", error=error)
 
@@ -169,9 +170,10 @@ def _publish(client: GovconfClient, claimed: Claimed) -> Outcome:
 
 def _cancel(client: GovconfClient, claimed: Claimed) -> Outcome:
     if not claimed.conference_id:
-        return Outcome("delivered", note="never created on the government system: nothing to cancel")
+        return Outcome(OutboxState.DELIVERED, note="never created on the government system: nothing to cancel")
     client.cancel_conference(claimed.conference_id, key=claimed.key)
-    return Outcome("delivered", conference_id=claimed.conference_id, link_values={"remote_status": "cancelled"})
+    return Outcome(OutboxState.DELIVERED, conference_id=claimed.conference_id,
+                   link_values={"remote_status": RemoteStatus.CANCELLED})
 
 
 def _answer(client: GovconfClient, claimed: Claimed) -> Outcome:
@@ -184,14 +186,14 @@ def _readiness(client: GovconfClient, claimed: Claimed) -> Outcome:
     if not claimed.conference_id:
         raise PermanentError("The meeting has no conference on the government system (yet).", code="no_conference")
     client.set_readiness(claimed.conference_id, claimed.payload, key=claimed.key)
-    return Outcome("delivered", conference_id=claimed.conference_id)
+    return Outcome(OutboxState.DELIVERED, conference_id=claimed.conference_id)
 
 
 SENDERS = {"publish": _publish, "cancel": _cancel, "answer": _answer, "readiness": _readiness}
 
 
 def _linked(conference: dict) -> Outcome:
-    return Outcome("delivered", conference=conference, conference_id=conference["id"],
+    return Outcome(OutboxState.DELIVERED, conference=conference, conference_id=conference["id"],
                    link_values={"conference_id": conference["id"], "remote_status": str(conference.get("status", "")),
                                 "remote_version": conference.get("version")})
 
@@ -211,15 +213,15 @@ def _record(claimed: Claimed, outcome: Outcome, now: datetime) -> None:
     if error is not None:
         values.update(last_status=error.status, last_error_kind=error.kind, last_error_code=error.code[:40],
                       last_error=error.message[:2000])
-    if outcome.state == "delivered":
-        values.update(state="delivered", delivered_at=now, last_error_kind="", last_error_code="",
+    if outcome.state == OutboxState.DELIVERED:
+        values.update(state=OutboxState.DELIVERED, delivered_at=now, last_error_kind="", last_error_code="",
                       last_error=outcome.note, conference_id=outcome.conference_id or claimed.conference_id)
-    elif outcome.state == "failed":
-        values.update(state="failed")
+    elif outcome.state == OutboxState.FAILED:
+        values.update(state=OutboxState.FAILED)
     else:
-        values.update(state="pending", next_attempt_at=now + _delay(claimed, outcome))
+        values.update(state=OutboxState.PENDING, next_attempt_at=now + _delay(claimed, outcome))
     held = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == claimed.id, OutboxMessage.state == "sending")
+        update(OutboxMessage).where(OutboxMessage.id == claimed.id, OutboxMessage.state == OutboxState.SENDING)
         .values(**values).execution_options(synchronize_session=False)).rowcount
     if held and outcome.link_values and claimed.meeting_id is not None:
         db.session.execute(update(ConferenceLink).where(ConferenceLink.meeting_id == claimed.meeting_id)
@@ -227,7 +229,7 @@ def _record(claimed: Claimed, outcome: Outcome, now: datetime) -> None:
     _log(claimed, outcome)
     if outcome.state == "paused":
         pause_for_configuration(error, now)
-    elif outcome.state in ("delivered", "failed"):
+    elif outcome.state in (OutboxState.DELIVERED, OutboxState.FAILED):
         resume_after_success(now)
     db.session.commit()
 
@@ -243,9 +245,9 @@ def _delay(claimed: Claimed, outcome: Outcome) -> timedelta:
 
 def _log(claimed: Claimed, outcome: Outcome) -> None:
     where = f"govconf message {claimed.id} ({claimed.kind}, {claimed.stream}, attempt {claimed.attempts})"
-    if outcome.state == "delivered":
+    if outcome.state == OutboxState.DELIVERED:
         log.info("%s delivered: conference %s", where, outcome.conference_id or claimed.conference_id or "-")
-    elif outcome.state == "failed":
+    elif outcome.state == OutboxState.FAILED:
         log.warning("%s refused for good: %s", where, outcome.error)
     else:
         log.warning("%s will be tried again (%s): %s", where, outcome.state, outcome.error)

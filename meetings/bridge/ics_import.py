@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from meetings.booking.validation import MINISTRY_ZONE, parse_datetime
 from meetings.bridge.inbound import ConferenceFacts, upsert_invitation
-from meetings.bridge.models import Invitation
+from meetings.bridge.models import Invitation, RemoteStatus
 from meetings.errors import ValidationError
 
 UID_SUFFIX = "@govconf"
@@ -50,8 +50,9 @@ def _facts(event, method: str) -> ConferenceFacts:
     cancelled = method == "CANCEL" or str(event.get("STATUS", "")).upper() == "CANCELLED"
     location = str(event.get("LOCATION", ""))
     return ConferenceFacts(conference_id=uid[:-len(UID_SUFFIX)][:64], title=str(event.get("SUMMARY", ""))[:300] or uid,
-                           start_at=start, end_at=end, status="cancelled" if cancelled else "scheduled",
-                           version=sequence, dial={"sip": location} if location.startswith("sip:") else None)
+                           start_at=start, end_at=end,
+                           status=RemoteStatus.CANCELLED if cancelled else RemoteStatus.SCHEDULED, version=sequence,
+                           dial={"sip": location} if location.startswith("sip:") else None)
 
 
 def _time(value) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetings.booking.validation import parse_datetime
 from meetings.bridge.client import ConfigurationError, GovconfClient, GovconfError
-from meetings.bridge.models import ConferenceLink, Invitation
+from meetings.bridge.models import ConferenceLink, Invitation, RemoteStatus
 from meetings.bridge.outbox import local_iso
 from meetings.bridge.state import bridge_state, is_configured, make_client, pause_for_configuration
 from meetings.extensions import db
@@ -21,7 +21,7 @@ from meetings.extensions import db
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 100
-REMOTE_STATUSES = ("scheduled", "changed", "cancelled")
+REMOTE_STATUSES = tuple(RemoteStatus)
 WATCHED = ("title", "start", "end", "status")
 
 
@@ -42,7 +42,7 @@ class ConferenceFacts:
 def facts_from_api(item: Any) -> ConferenceFacts | None:
     """The facts of one conference of the list, or None when the item is not what the contract promises."""
     try:
-        status = item["status"] if item["status"] in REMOTE_STATUSES else "scheduled"
+        status = item["status"] if item["status"] in REMOTE_STATUSES else RemoteStatus.SCHEDULED
         facts = ConferenceFacts(conference_id=str(item["id"])[:64], title=str(item["title"])[:300],
                                 start_at=parse_datetime(item["start"]), end_at=parse_datetime(item["end"]),
                                 status=status, version=int(item["version"]), host_site=str(item.get("host_site") or ""),

@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from meetings.booking.models import Meeting, Participant
-from meetings.bridge.models import ConferenceLink, Invitation, OutboxMessage
+from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
+from meetings.bridge.models import ConferenceLink, Invitation, OutboxMessage, OutboxState
 from meetings.database import utcnow
 from meetings.extensions import db
 
 MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-# The readiness states of the readiness domain, as the contract spells the site's readiness.
-READINESS_VALUES = {"pending": "pending", "ready": "ready", "not_ready": "not_ready",
-                    "test_ok": "ready", "test_failed": "not_ready"}
+# The readiness states of the readiness domain, as the contract spells the site's readiness. The technical test
+# results are readiness.models.TestStatus's values (readiness tells the bridge; the bridge does not import it).
+READINESS_VALUES = {ReadinessStatus.PENDING: "pending", ReadinessStatus.READY: "ready",
+                    ReadinessStatus.NOT_READY: "not_ready", "test_ok": "ready", "test_failed": "not_ready"}
 
 
 def meeting_stream(meeting_id: int) -> str:
@@ -45,12 +46,12 @@ def record_meeting_change(meeting: Meeting) -> OutboxMessage | None:
 def _record_meeting_change(meeting: Meeting) -> OutboxMessage | None:
     link = _link_of(meeting.id)
     if link is not None and link.direction == "inbound":
-        participation = "declined" if meeting.status == "cancelled" else "accepted"
+        participation = "declined" if meeting.status == MeetingStatus.CANCELLED else "accepted"
         if participation == "declined":
             db.session.execute(update(Invitation).where(Invitation.meeting_id == meeting.id)
                                .values(answer="declined").execution_options(synchronize_session="fetch"))
         return _queue_if_new(meeting, "answer", answer_payload(participation, _endpoint_count(meeting)))
-    if meeting.bridge_to_government and meeting.status == "scheduled":
+    if meeting.bridge_to_government and meeting.status == MeetingStatus.SCHEDULED:
         return _queue_if_new(meeting, "publish", _publish_payload(meeting))
     if _was_published(meeting, link):
         return _queue_if_new(meeting, "cancel", {"external_ref": meeting.ics_uid})
@@ -90,7 +91,7 @@ def _queue(stream: str, kind: str, payload: dict, *, meeting_id: int | None = No
            conference_id: str | None = None) -> OutboxMessage:
     message = OutboxMessage(stream=stream, kind=kind, payload=payload, meeting_id=meeting_id,
                             invitation_id=invitation_id, conference_id=conference_id,
-                            idempotency_key=f"btp-{uuid.uuid4().hex}", state="pending", attempts=0,
+                            idempotency_key=f"btp-{uuid.uuid4().hex}", state=OutboxState.PENDING, attempts=0,
                             next_attempt_at=utcnow(), created_at=utcnow())
     db.session.add(message)
     return message
@@ -105,7 +106,7 @@ def _queue_if_new(meeting: Meeting, kind: str, payload: dict) -> OutboxMessage |
     unflushed = [m for m in db.session.new if isinstance(m, OutboxMessage) and m.stream == stream and m.kind in kinds]
     if unflushed:  # the same meeting changed twice in one transaction: compare with the newest
         last = max(unflushed, key=lambda m: m.created_at)
-    if last is not None and last.kind == kind and last.payload == payload and last.state != "abandoned":
+    if last is not None and last.kind == kind and last.payload == payload and last.state != OutboxState.ABANDONED:
         return None
     link = _link_for(meeting, kind)
     return _queue(stream, kind, payload, meeting_id=meeting.id, invitation_id=None,

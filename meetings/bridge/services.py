@@ -16,7 +16,16 @@ from meetings.booking.models import Meeting
 from meetings.booking.services import book_meeting
 from meetings.booking.validation import MeetingValues
 from meetings.bridge import outbox
-from meetings.bridge.models import MESSAGE_STATES, OPEN_STATES, BridgeState, ConferenceLink, Invitation, OutboxMessage
+from meetings.bridge.models import (
+    MESSAGE_STATES,
+    OPEN_STATES,
+    BridgeState,
+    ConferenceLink,
+    Invitation,
+    OutboxMessage,
+    OutboxState,
+    RemoteStatus,
+)
 from meetings.bridge.state import bridge_state, resume_now
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound
@@ -91,7 +100,7 @@ def _mark_seen(invitation: Invitation) -> None:
 
 
 def _refuse_if_closed(invitation: Invitation) -> None:
-    if invitation.remote_status == "cancelled":
+    if invitation.remote_status == RemoteStatus.CANCELLED:
         raise ConflictError(_("The Government Office cancelled this conference."), code="cancelled")
     if invitation.end_at <= utcnow():
         raise ConflictError(_("This conference is over."), code="past")
@@ -121,15 +130,15 @@ def meeting_status(meeting: Meeting) -> MeetingBridgeStatus | None:
                                                                    outbox.meeting_stream(meeting.id))
                                        .order_by(OutboxMessage.id.desc()).limit(20)))
     last = messages[0] if messages else None
-    failed = next((m for m in messages if m.state == "failed"), None)
+    failed = next((m for m in messages if m.state == OutboxState.FAILED), None)
     waiting = any(m.state in OPEN_STATES for m in messages)
-    state = "failed" if failed is not None and (last is failed or not waiting) else (
-        "waiting" if waiting else "delivered")
+    state = OutboxState.FAILED if failed is not None and (last is failed or not waiting) else (
+        "waiting" if waiting else OutboxState.DELIVERED)
     invitation = db.session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id))
     return MeetingBridgeStatus(direction=link.direction, conference_id=link.conference_id,
                                remote_status=link.remote_status, state=state, last_message=last,
-                               problem_code=failed.last_error_code if state == "failed" else "",
-                               problem=failed.last_error if state == "failed" else (
+                               problem_code=failed.last_error_code if state == OutboxState.FAILED else "",
+                               problem=failed.last_error if state == OutboxState.FAILED else (
                                    last.last_error if last is not None and waiting else ""),
                                invitation=invitation)
 
@@ -161,17 +170,17 @@ def get_message(message_id: int) -> OutboxMessage:
 def retry_message(message: OutboxMessage, *, actor: User, now: datetime | None = None) -> OutboxMessage:
     """Send a failed (or abandoned) message again, with its own Idempotency-Key. Refused when a later change of
     the same meeting was delivered since: sending the older one would undo it."""
-    if message.state not in ("failed", "abandoned"):
+    if message.state not in (OutboxState.FAILED, OutboxState.ABANDONED):
         raise ConflictError(_("Only a failed or abandoned message can be sent again."), code="not_failed")
     newer = db.session.scalar(select(func.count(OutboxMessage.id)).where(
         OutboxMessage.stream == message.stream, OutboxMessage.id > message.id, OutboxMessage.kind == message.kind,
-        OutboxMessage.state == "delivered"))
+        OutboxMessage.state == OutboxState.DELIVERED))
     if newer:
         raise ConflictError(_("A later change of this meeting was delivered since; this one is out of date."),
                             code="superseded")
     # A new key: the remote remembers its refusal under the old one and would only repeat it.
     message.idempotency_key = f"btp-{uuid.uuid4().hex}"
-    message.state, message.next_attempt_at = "pending", now or utcnow()
+    message.state, message.next_attempt_at = OutboxState.PENDING, now or utcnow()
     audit.record("govconf.retry", actor=actor, target_type="govconf_message", target_id=message.id,
                  summary=message.last_error[:200])
     db.session.flush()
@@ -180,9 +189,9 @@ def retry_message(message: OutboxMessage, *, actor: User, now: datetime | None =
 
 def abandon_message(message: OutboxMessage, *, actor: User) -> OutboxMessage:
     """Give up a message that waits or failed: it will not be sent (the ones after it no longer wait for it)."""
-    if message.state not in ("pending", "failed"):
+    if message.state not in (OutboxState.PENDING, OutboxState.FAILED):
         raise ConflictError(_("Only a waiting or failed message can be abandoned."), code="not_abandonable")
-    message.state = "abandoned"
+    message.state = OutboxState.ABANDONED
     audit.record("govconf.abandon", actor=actor, target_type="govconf_message", target_id=message.id,
                  summary=message.last_error[:200])
     db.session.flush()

@@ -13,7 +13,7 @@ from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN, BOOKER
 from meetings.bridge import services
 from meetings.bridge.ics_import import MAX_BYTES, import_invitation
-from meetings.bridge.models import MESSAGE_STATES
+from meetings.bridge.models import MESSAGE_STATES, OutboxState, RemoteStatus
 from meetings.core.feedback import feedback_on
 from meetings.core.labels import label
 from meetings.endpoints.services import EndpointFilter, search_endpoints
@@ -21,14 +21,16 @@ from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("bridge", __name__)
 
-MESSAGE_STATE_LABELS = {"pending": _l("Waiting"), "sending": _l("Sending"), "delivered": _l("Delivered"),
-                        "failed": _l("Failed"), "abandoned": _l("Abandoned")}
+MESSAGE_STATE_LABELS = {OutboxState.PENDING: _l("Waiting"), OutboxState.SENDING: _l("Sending"),
+                        OutboxState.DELIVERED: _l("Delivered"), OutboxState.FAILED: _l("Failed"),
+                        OutboxState.ABANDONED: _l("Abandoned")}
 MESSAGE_KIND_LABELS = {"publish": _l("Book or change"), "cancel": _l("Cancel"), "answer": _l("Answer invitation"),
                        "readiness": _l("Readiness")}
-STATE_BADGES = {"pending": "secondary", "sending": "info", "delivered": "success", "failed": "danger",
-                "abandoned": "light", "waiting": "secondary"}
+STATE_BADGES = {OutboxState.PENDING: "secondary", OutboxState.SENDING: "info", OutboxState.DELIVERED: "success",
+                OutboxState.FAILED: "danger", OutboxState.ABANDONED: "light", "waiting": "secondary"}
 ANSWER_LABELS = {"new": _l("To answer"), "accepted": _l("Accepted"), "declined": _l("Declined")}
-REMOTE_LABELS = {"scheduled": _l("Scheduled"), "changed": _l("Changed"), "cancelled": _l("Cancelled"), "": "—"}
+REMOTE_LABELS = {RemoteStatus.SCHEDULED: _l("Scheduled"), RemoteStatus.CHANGED: _l("Changed"),
+                 RemoteStatus.CANCELLED: _l("Cancelled"), "": "—"}
 
 
 class ImportForm(FlaskForm):
@@ -41,7 +43,8 @@ def _bridge_helpers() -> dict:
             "govconf_state_label": lambda code: label(MESSAGE_STATE_LABELS, code),
             "govconf_kind_label": lambda code: label(MESSAGE_KIND_LABELS, code),
             "govconf_remote_label": lambda code: label(REMOTE_LABELS, code or ""),
-            "govconf_answer_label": lambda code: label(ANSWER_LABELS, code), "govconf_badge": STATE_BADGES.get}
+            "govconf_answer_label": lambda code: label(ANSWER_LABELS, code), "govconf_badge": STATE_BADGES.get,
+            "OutboxState": OutboxState, "RemoteStatus": RemoteStatus}
 
 
 # ---- inbox --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Human names of the codes shown in the interface, translated."""
+"""Human names of the codes shown in the interface, translated. The statuses of each domain are named next to
+their enums (e.g. meetings.booking.labels), whose template helpers the application factory adds."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -19,33 +20,8 @@ KIND_LABELS = {
     "other": _l("Other"),
 }
 
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "scheduled": _l("Scheduled"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Held"),
-    "cancelled": _l("Cancelled"),
-}
-
-READINESS_LABELS = {
-    "pending": _l("Not answered"),
-    "ready": _l("Ready"),
-    "not_ready": _l("Not ready"),
-}
-
-TEST_LABELS = {
-    "test_ok": _l("Test passed"),
-    "test_failed": _l("Test failed"),
-    "untested": _l("Not tested"),
-}
-
-PROBE_LABELS = {"ok": _l("Reachable"), "failed": _l("Unreachable"), "unchecked": _l("Not checked yet")}
-
 CHANNEL_LABELS = {"web": _l("on the web"), "api": _l("through the API"), "link": _l("by the e-mail link"),
                   "mcu": _l("by the MCU")}
-
-ATTENDANCE_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "partial": _l("Partly present"),
-                     None: _l("Not recorded")}
 
 TRAVEL_LABELS = {"road": _l("Road"), "air": _l("Air")}
 
@@ -73,11 +49,6 @@ def template_labels() -> dict:
         "kind_label": lambda code: label(KIND_LABELS, code),
         "region_label": lambda code: label(REGION_LABELS, code),
         "subregion_label": lambda code: label(SUBREGION_LABELS, code),
-        "status_label": lambda code: label(STATUS_LABELS, code),
-        "readiness_label": lambda code: label(READINESS_LABELS, code),
-        "attendance_label": lambda code: str(ATTENDANCE_LABELS.get(code, code)),
         "travel_label": lambda code: label(TRAVEL_LABELS, code),
-        "test_label": lambda code: label(TEST_LABELS, code or "untested"),
-        "probe_label": lambda code: label(PROBE_LABELS, code or "unchecked"),
         "channel_label": lambda code: label(CHANNEL_LABELS, code),
     }

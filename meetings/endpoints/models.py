@@ -66,7 +66,7 @@ class Endpoint(db.Model):
     )
 
     @property
-    def merged(self) -> bool:
+    def is_merged(self) -> bool:
         return self.successor_id is not None
 
     def name_on(self, day: date) -> str:

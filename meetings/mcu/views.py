@@ -8,12 +8,15 @@ from flask_login import current_user
 
 from meetings.auth.access import roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
-from meetings.core.labels import READINESS_LABELS, TEST_LABELS, label
+from meetings.booking.labels import READINESS_LABELS
+from meetings.core.labels import label
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.errors import DomainError, PermissionDenied
 from meetings.extensions import db
 from meetings.mcu import board, services
+from meetings.readiness.labels import TEST_LABELS
+from meetings.readiness.models import TestStatus
 
 bp = Blueprint("mcu", __name__)
 
@@ -66,7 +69,7 @@ def panel(meeting) -> dict | None:
                         "dialledIn": _("dialled in"), "excluded": _("excluded"),
                         "alarms": {key: str(value) for key, value in services.ALARM_LABELS.items()},
                         "readiness": {key: label(READINESS_LABELS, key) for key in READINESS_LABELS},
-                        "test": {key: label(TEST_LABELS, key) for key in ("test_ok", "test_failed")},
+                        "test": {key: label(TEST_LABELS, key) for key in TestStatus},
                         "of": _("{connected}/{total} connected")})
     return data
 

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from meetings.extensions import db
-from meetings.notify.models import OutgoingMail
+from meetings.notify.models import MailState, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -106,20 +106,20 @@ def send_due_mail(now: datetime) -> int:
             continue
         outcome = _deliver(claimed, settings)
         _record(claimed, outcome, now, settings.max_attempts)
-        delivered += outcome.state in ("sent", "logged")
+        delivered += outcome.state in (MailState.SENT, MailState.LOGGED)
         if outcome.server_down:
             break
     return delivered
 
 
 def _release_stale_claims(now: datetime, max_attempts: int) -> None:
-    stale = (OutgoingMail.state == "sending", OutgoingMail.next_attempt_at <= now)
+    stale = (OutgoingMail.state == MailState.SENDING, OutgoingMail.next_attempt_at <= now)
     given_up = db.session.execute(
         update(OutgoingMail).where(*stale, OutgoingMail.attempts >= max_attempts)
-        .values(state="failed", last_error="The sweep sending this message stopped before it finished.")
+        .values(state=MailState.FAILED, last_error="The sweep sending this message stopped before it finished.")
         .execution_options(synchronize_session=False)).rowcount
     released = db.session.execute(
-        update(OutgoingMail).where(*stale).values(state="pending").execution_options(synchronize_session=False)
+        update(OutgoingMail).where(*stale).values(state=MailState.PENDING).execution_options(synchronize_session=False)
     ).rowcount
     if given_up or released:
         log.warning("mail: %d message(s) left in 'sending' by a stopped sweep: %d queued again, %d failed",
@@ -127,7 +127,7 @@ def _release_stale_claims(now: datetime, max_attempts: int) -> None:
 
 
 def _due_ids(now: datetime) -> list[int]:
-    query = (select(OutgoingMail.id).where(OutgoingMail.state == "pending", OutgoingMail.next_attempt_at <= now)
+    query = (select(OutgoingMail.id).where(OutgoingMail.state == MailState.PENDING, OutgoingMail.next_attempt_at <= now)
              .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(BATCH_SIZE))
     return list(db.session.scalars(query))
 
@@ -136,8 +136,8 @@ def _claim(mail_id: int, now: datetime, settings: MailSettings) -> Claimed | Non
     """Take one message for this sweep: exactly one concurrent claimant sees rowcount 1."""
     result = db.session.execute(
         update(OutgoingMail)
-        .where(OutgoingMail.id == mail_id, OutgoingMail.state == "pending", OutgoingMail.next_attempt_at <= now)
-        .values(state="sending", attempts=OutgoingMail.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.state == MailState.PENDING, OutgoingMail.next_attempt_at <= now)
+        .values(state=MailState.SENDING, attempts=OutgoingMail.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -154,7 +154,7 @@ def _deliver(claimed: Claimed, settings: MailSettings) -> Outcome:
     if not settings.server:
         log.info("mail %s logged, not sent (no MAIL_SERVER): meeting %s, to %s, %r", claimed.id,
                  claimed.meeting_id, ", ".join(claimed.recipients), claimed.message["Subject"])
-        return Outcome("logged")
+        return Outcome(MailState.LOGGED)
     try:
         refused = _smtp_send(claimed, settings)
     except smtplib.SMTPRecipientsRefused as error:
@@ -166,13 +166,13 @@ def _deliver(claimed: Claimed, settings: MailSettings) -> Outcome:
         # Connection, TLS, authentication or sender problems: the server, not this message.
         return Outcome("retry", f"{type(error).__name__}: {error}", server_down=True)
     log.info("mail %s sent: meeting %s, to %s", claimed.id, claimed.meeting_id, ", ".join(claimed.recipients))
-    return Outcome("sent", f"some recipients refused: {_describe_refusals(refused)}" if refused else "")
+    return Outcome(MailState.SENT, f"some recipients refused: {_describe_refusals(refused)}" if refused else "")
 
 
 def _refused(error: str, codes: list[int]) -> Outcome:
     # A 5xx answer is final (RFC 5321): trying again would only be refused again.
     permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-    return Outcome("failed" if permanent else "retry", error)
+    return Outcome(MailState.FAILED if permanent else "retry", error)
 
 
 def _smtp_send(claimed: Claimed, settings: MailSettings) -> dict:
@@ -195,15 +195,16 @@ def _describe_refusals(refusals: dict) -> str:
 def _record(claimed: Claimed, outcome: Outcome, now: datetime, max_attempts: int) -> None:
     state = outcome.state
     if state == "retry" and claimed.attempts >= max_attempts:
-        state = "failed"
+        state = MailState.FAILED
     values: dict = {"state": state, "last_error": outcome.error[:2000]}
-    if state in ("sent", "logged"):
+    if state in (MailState.SENT, MailState.LOGGED):
         values["sent_at"] = now
     elif state == "retry":
-        values.update(state="pending", next_attempt_at=now + retry_delay(claimed.attempts))
-    if state in ("failed", "pending"):
+        values.update(state=MailState.PENDING, next_attempt_at=now + retry_delay(claimed.attempts))
+    if state in (MailState.FAILED, MailState.PENDING):
         log.warning("mail %s attempt %d failed (%s): meeting %s: %s", claimed.id, claimed.attempts,
-                    "giving up" if state == "failed" else "will retry", claimed.meeting_id, outcome.error)
-    db.session.execute(update(OutgoingMail).where(OutgoingMail.id == claimed.id, OutgoingMail.state == "sending")
+                    "giving up" if state == MailState.FAILED else "will retry", claimed.meeting_id, outcome.error)
+    db.session.execute(update(OutgoingMail)
+                       .where(OutgoingMail.id == claimed.id, OutgoingMail.state == MailState.SENDING)
                        .values(**values).execution_options(synchronize_session=False))
     db.session.commit()

@@ -14,7 +14,7 @@ from meetings.auth.models import User
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound
 from meetings.extensions import db
-from meetings.notify.models import CALENDAR_METHODS, MAIL_STATES, OutgoingMail
+from meetings.notify.models import CALENDAR_METHODS, MAIL_STATES, MailState, OutgoingMail
 
 
 def sender_address() -> str:
@@ -49,7 +49,7 @@ def queue_mail(recipients: Iterable[str] | str, subject: str, body: str, *, cale
     without recipients or with an unknown METHOD (programming errors, not user input).
     """
     mail = OutgoingMail(recipients=_clean_recipients(recipients), subject=" ".join(subject.split())[:500],
-                        body_text=body, meeting_id=meeting_id, state="pending", attempts=0,
+                        body_text=body, meeting_id=meeting_id, state=MailState.PENDING, attempts=0,
                         next_attempt_at=utcnow())
     if calendar is not None:
         mail.calendar, mail.calendar_method = _calendar_text(calendar, calendar_method)
@@ -82,9 +82,9 @@ def get_mail(mail_id: int) -> OutgoingMail:
 
 def send_again(mail: OutgoingMail, *, actor: User) -> None:
     """Put a failed message back in the queue with fresh attempts; raises ConflictError otherwise."""
-    if mail.state != "failed":
+    if mail.state != MailState.FAILED:
         raise ConflictError(_("Only a message that failed can be sent again."), code="not_failed")
     previous_error = mail.last_error
-    mail.state, mail.attempts, mail.next_attempt_at, mail.last_error = "pending", 0, utcnow(), ""
+    mail.state, mail.attempts, mail.next_attempt_at, mail.last_error = MailState.PENDING, 0, utcnow(), ""
     audit.record("mail.send_again", actor=actor, target_type="mail", target_id=mail.id,
                  summary=mail.subject, changes={"last_error": [previous_error, ""]})

@@ -11,23 +11,24 @@ from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
 from meetings.core.labels import label
 from meetings.notify import services
-from meetings.notify.models import MAIL_STATES
+from meetings.notify.models import MAIL_STATES, MailState
 
 bp = Blueprint("notify", __name__)
 
 STATE_LABELS = {
-    "pending": _l("Waiting"),
-    "sending": _l("Sending"),
-    "sent": _l("Sent"),
-    "logged": _l("Logged only (no mail server)"),
-    "failed": _l("Failed"),
+    MailState.PENDING: _l("Waiting"),
+    MailState.SENDING: _l("Sending"),
+    MailState.SENT: _l("Sent"),
+    MailState.LOGGED: _l("Logged only (no mail server)"),
+    MailState.FAILED: _l("Failed"),
 }
-STATE_BADGES = {"pending": "secondary", "sending": "info", "sent": "success", "logged": "light", "failed": "danger"}
+STATE_BADGES = {MailState.PENDING: "secondary", MailState.SENDING: "info", MailState.SENT: "success",
+                MailState.LOGGED: "light", MailState.FAILED: "danger"}
 
 
 def _state_helpers() -> dict:
     return {"state_label": lambda code: label(STATE_LABELS, code), "state_badge": STATE_BADGES.get,
-            "states": MAIL_STATES}
+            "states": MAIL_STATES, "MailState": MailState}
 
 
 @bp.get("/admin/mail")

@@ -12,12 +12,12 @@ from sqlalchemy import and_, select, update
 
 from meetings.auth import audit
 from meetings.auth.models import User
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ValidationError
 from meetings.extensions import db
 from meetings.readiness import probes
-from meetings.readiness.models import EndpointProbe, ProbeResult, insert_or_skip
+from meetings.readiness.models import EndpointProbe, ProbeResult, ProbeState, insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,9 @@ def probe_due_endpoints(now: datetime) -> int:
         db.session.execute(
             update(ProbeResult).where(ProbeResult.meeting_id == target.meeting_id,
                                       ProbeResult.endpoint_id == target.endpoint_id)
-            .values(state="ok" if outcome.ok else "failed", detail=outcome.detail, latency_ms=outcome.latency_ms,
-                    checked_at=now, address=target.address).execution_options(synchronize_session=False))
+            .values(state=ProbeState.OK if outcome.ok else ProbeState.FAILED, detail=outcome.detail,
+                    latency_ms=outcome.latency_ms, checked_at=now, address=target.address)
+            .execution_options(synchronize_session=False))
     failed = sum(not outcome.ok for outcome in outcomes)
     if failed:
         log.warning("probes: %d of %d endpoint checks failed", failed, len(claimed))
@@ -142,7 +143,7 @@ def _due(now: datetime, lead_minutes: int) -> list[Claimed]:
         .join(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
         .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == Participant.meeting_id,
                                      ProbeResult.endpoint_id == Participant.endpoint_id))
-        .where(Meeting.status == "scheduled", Meeting.start_at > now,
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at > now,
                Meeting.start_at <= now + timedelta(minutes=lead_minutes),
                (ProbeResult.id.is_(None)) | (ProbeResult.next_check_at <= now))
         .order_by(Meeting.start_at, Participant.id))

@@ -12,13 +12,16 @@ from sqlalchemy import RowMapping, and_, func, select
 from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import ACTIVE_STATUSES, Meeting, Participant, ReadinessStatus
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.readiness import rules
 from meetings.readiness.models import (
+    PROBE_STATES,
     STATUSES,
     TEST_RESULTS,
+    UNCHECKED,
+    UNTESTED,
     EndpointProbe,
     ProbeResult,
     ReadinessChange,
@@ -27,7 +30,6 @@ from meetings.readiness.models import (
 )
 
 REGION_ORDER = {"north": 0, "central": 1, "south": 2}
-ACTIVE_STATUSES = ("scheduled", "in_progress")
 
 
 @dataclass(frozen=True)
@@ -157,13 +159,13 @@ def counts(items: list[BoardItem]) -> dict[str, int]:
 
 
 def test_counts(items: list[BoardItem]) -> dict[str, int]:
-    tally = Counter(item.test_result or "untested" for item in items)
-    return {key: tally.get(key, 0) for key in (*TEST_RESULTS, "untested")}
+    tally = Counter(item.test_result or UNTESTED for item in items)
+    return {key: tally.get(key, 0) for key in (*TEST_RESULTS, UNTESTED)}
 
 
 def probe_counts(items: list[BoardItem]) -> dict[str, int]:
-    tally = Counter(item.probe_state or "unchecked" for item in items if item.probe_address)
-    return {key: tally.get(key, 0) for key in ("ok", "failed", "unchecked")}
+    tally = Counter(item.probe_state or UNCHECKED for item in items if item.probe_address)
+    return {key: tally.get(key, 0) for key in (*PROBE_STATES, UNCHECKED)}
 
 
 def by_region(items: list[BoardItem]) -> list[tuple[str, list[BoardItem]]]:
@@ -209,8 +211,8 @@ class AgendaEntry:
     is_open: bool
 
     @property
-    def to_answer(self) -> bool:
-        return self.is_open and self.participant.readiness == "pending"
+    def needs_answer(self) -> bool:
+        return self.is_open and self.participant.readiness == ReadinessStatus.PENDING
 
 
 def operator_agenda(user: User, now: datetime, *, limit: int = 100) -> list[AgendaEntry]:

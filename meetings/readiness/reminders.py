@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
 from meetings.auth.roles import BOOKER, OPERATOR
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
 from meetings.core.formatting import format_datetime, to_local
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
@@ -36,7 +36,8 @@ def send_due_reminders(now: datetime) -> int:
     escalation_minutes = config["READINESS_ESCALATION_MINUTES"]
     horizon = now + timedelta(minutes=max(*offsets, escalation_minutes))
     meetings = list(db.session.scalars(
-        select(Meeting).where(Meeting.status == "scheduled", Meeting.start_at > now, Meeting.start_at <= horizon)
+        select(Meeting)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at > now, Meeting.start_at <= horizon)
         .options(joinedload(Meeting.host), joinedload(Meeting.created_by)).order_by(Meeting.start_at)))
     if not meetings:
         return 0
@@ -52,7 +53,7 @@ def _remind_pending(meetings: list[Meeting], offsets: tuple[int, ...], now: date
     by_id = {meeting.id: meeting for meeting in meetings}
     rows = db.session.execute(
         select(Participant, Endpoint).join(Endpoint, Participant.endpoint_id == Endpoint.id)
-        .where(Participant.meeting_id.in_(by_id), Participant.readiness == "pending")
+        .where(Participant.meeting_id.in_(by_id), Participant.readiness == ReadinessStatus.PENDING)
         .order_by(Participant.meeting_id, Participant.id)).all()
     due = []
     for participant, endpoint in rows:
@@ -122,8 +123,9 @@ def _escalate(meeting: Meeting, minutes: int, now: datetime) -> int:
         select(Participant, Endpoint).join(Endpoint, Participant.endpoint_id == Endpoint.id)
         .where(Participant.meeting_id == meeting.id)).all()
     total = len(rows)
-    not_ready = sorted(((p, e) for p, e in rows if p.readiness == "not_ready"), key=lambda row: row[1].name)
-    silent = sorted(((p, e) for p, e in rows if p.readiness == "pending"), key=lambda row: row[1].name)
+    not_ready = sorted(((p, e) for p, e in rows if p.readiness == ReadinessStatus.NOT_READY),
+                       key=lambda row: row[1].name)
+    silent = sorted(((p, e) for p, e in rows if p.readiness == ReadinessStatus.PENDING), key=lambda row: row[1].name)
     reminder.endpoints = [e.code for _, e in not_ready + silent]
     if not reminder.endpoints:
         return 0

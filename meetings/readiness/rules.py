@@ -1,12 +1,14 @@
-"""When readiness is open, when the technical test slot is, and which reminder is due; pure, no Flask."""
+"""When readiness is open, when the technical test slot is, and which reminder is due; pure functions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-OPEN_STATUSES = ("scheduled",)
-TEST_STATUSES = ("scheduled", "in_progress")
+from meetings.booking.models import MeetingStatus
+
+OPEN_STATUSES = (MeetingStatus.SCHEDULED,)
+TEST_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 
 
 def is_open(status: str, start_at: datetime, now: datetime) -> bool:

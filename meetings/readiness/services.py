@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
 from meetings.bridge import outbox as bridge_outbox
 from meetings.core.formatting import format_datetime
 from meetings.database import utcnow
@@ -18,7 +18,7 @@ from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
 from meetings.readiness import rules
-from meetings.readiness.models import ANSWERS, TEST_RESULTS, ReadinessChange, TechnicalTest
+from meetings.readiness.models import ANSWERS, TEST_RESULTS, ReadinessChange, TechnicalTest, TestStatus
 from meetings.readiness.queries import technical_slot_of
 from meetings.readiness.signing import LinkClaim
 
@@ -108,7 +108,7 @@ def clean_answer(status: object, note: object) -> tuple[str, str]:
     note = _clean_note(note, errors)
     if status not in ANSWERS:
         errors["status"] = _("Answer ready or not_ready.")
-    elif status == "not_ready" and not note and "note" not in errors:
+    elif status == ReadinessStatus.NOT_READY and not note and "note" not in errors:
         errors["note"] = _("Say why the endpoint is not ready: a reason is required.")
     if errors:
         raise ValidationError(errors)
@@ -121,7 +121,7 @@ def clean_test(result: object, note: object) -> tuple[str, str]:
     note = _clean_note(note, errors)
     if result not in TEST_RESULTS:
         errors["result"] = _("Record test_ok or test_failed.")
-    elif result == "test_failed" and not note and "note" not in errors:
+    elif result == TestStatus.TEST_FAILED and not note and "note" not in errors:
         errors["note"] = _("Say what failed: a note is required.")
     if errors:
         raise ValidationError(errors)
@@ -185,7 +185,7 @@ def answer_by_link(claim: LinkClaim, status: object, note: object, *, now: datet
 
 def link_problem(meeting: Meeting, claim: LinkClaim, now: datetime) -> str | None:
     """Why a well-signed link cannot be used now: cancelled, changed since, closed, not_invited; else None."""
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return "cancelled"
     if claim.sequence != meeting.sequence:
         return "superseded"

@@ -7,6 +7,7 @@ from flask import jsonify
 from flask_login import current_user
 
 from meetings.api.blueprint import bp
+from meetings.attendance.models import AttendanceStatus
 from meetings.auth.access import authenticated
 from meetings.booking import queries
 from meetings.booking.models import Meeting
@@ -40,8 +41,7 @@ def savings_json(meeting: Meeting, report: services.Report) -> dict[str, Any]:
         "travel_hours_avoided": _hours(report.travel_minutes, 60),
         "rates_effective_from": report.rates.effective_from.isoformat(), "rate_version": report.rates.version,
         "rates": report.rates.to_dict(),
-        "counts": {"present": report.count("present"), "partial": report.count("partial"),
-                   "absent": report.count("absent"), "not_recorded": report.count(None)},
+        "counts": {**{status: report.count(status) for status in AttendanceStatus}, "not_recorded": report.count(None)},
         "items": [line_json(line) for line in report.lines],
     }
 

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from meetings.attendance.models import ATTENDED
+
 MODES = ("road", "air")
-ATTENDED = ("present", "partial")
+
 DESTINATION = "hanoi"  # the model's delegates travel to the Ministry, 60 Trần Phú, Hà Nội
 VC_HOURS_PER_DAY = 8
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from meetings.attendance.services import attendance_changed, records_of
 from meetings.auth import audit
 from meetings.auth.models import User
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.booking.services import meeting_completed
 from meetings.core.formatting import to_local
 from meetings.endpoints.models import Endpoint
@@ -175,7 +175,7 @@ def store_snapshot(meeting: Meeting, rates: Rates, *, rate_id: int | None, actor
 
 def recompute(meeting: Meeting, *, actor: User | None) -> SavingsSnapshot:
     """An admin's explicit recomputation with the rates in force on the meeting's day (not today's)."""
-    if meeting.status != "completed":
+    if meeting.status != MeetingStatus.COMPLETED:
         raise ConflictError(_("Only a held meeting's savings are stored."), code="not_held")
     previous = snapshot_of(meeting)
     before = previous.total_vnd if previous else None
@@ -202,7 +202,7 @@ def _on_completed(meeting: Meeting, *, actor: User | None = None, **extra: objec
 def _on_attendance_changed(meeting: Meeting, *, actor: User | None = None, **extra: object) -> None:
     """Attendance recorded after the meeting was held updates its snapshot, with the snapshot's own rates."""
     _lock(meeting)
-    if meeting.status != "completed":
+    if meeting.status != MeetingStatus.COMPLETED:
         return
     snapshot = snapshot_of(meeting)
     if snapshot is None:

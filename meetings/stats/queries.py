@@ -23,13 +23,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, expression
 
-from meetings.attendance.models import AttendanceRecord
-from meetings.booking.models import Meeting, Participant
+from meetings.attendance.models import ATTENDED, AttendanceRecord
+from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
 from meetings.endpoints.models import Endpoint
 from meetings.savings.models import SavingsItem, SavingsSnapshot
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-ATTENDED = ("present", "partial")
 
 
 class seconds_between(expression.FunctionElement):  # noqa: N801  (an SQL function's name)
@@ -120,7 +119,7 @@ def month_bucket() -> ColumnElement:
 
 def held(scope: Scope) -> list[ColumnElement]:
     """The conditions on Meeting for the held meetings of a scope."""
-    conditions = [Meeting.status == "completed", Meeting.start_at >= local_midnight(scope.start),
+    conditions = [Meeting.status == MeetingStatus.COMPLETED, Meeting.start_at >= local_midnight(scope.start),
                   Meeting.start_at < local_midnight(scope.end)]
     if scope.organizer:
         conditions.append(Meeting.organizer == scope.organizer)
@@ -147,13 +146,14 @@ def _savings_per_meeting(scope: Scope):
 def _guest_figures(attendees: ColumnElement) -> list[ColumnElement]:
     guest = Participant.is_host.is_(False)
     attended = Participant.attendance.in_(ATTENDED)
-    on_time = and_(guest, Participant.readiness == "ready", Participant.readiness_updated_at.is_not(None),
-                   Participant.readiness_updated_at <= Meeting.start_at)
+    on_time = and_(guest, Participant.readiness == ReadinessStatus.READY,
+                   Participant.readiness_updated_at.is_not(None), Participant.readiness_updated_at <= Meeting.start_at)
+    not_ready = and_(guest, Participant.readiness == ReadinessStatus.NOT_READY)
     return [
         func.sum(case((guest, 1), else_=0)).label("invited"),
         func.sum(case((and_(guest, attended), 1), else_=0)).label("connections"),
         func.sum(case((on_time, 1), else_=0)).label("on_time"),
-        func.sum(case((and_(guest, Participant.readiness == "not_ready"), 1), else_=0)).label("not_ready"),
+        func.sum(case((not_ready, 1), else_=0)).label("not_ready"),
         func.sum(case((attended, attendees), else_=0)).label("attendees"),
     ]
 
@@ -238,7 +238,7 @@ def latest_not_ready_notes(session: Session, scope: Scope, moves: Merges) -> dic
                             Meeting.start_at.label("start_at"),
                             func.row_number().over(partition_by=key, order_by=(Meeting.start_at.desc(),
                                                                                Participant.id.desc())).label("rank"))
-              .where(Participant.is_host.is_(False), Participant.readiness == "not_ready").subquery())
+              .where(Participant.is_host.is_(False), Participant.readiness == ReadinessStatus.NOT_READY).subquery())
     rows = session.execute(select(ranked.c.endpoint_id, ranked.c.note, ranked.c.start_at).where(ranked.c.rank == 1))
     return {endpoint_id: (note, start_at) for endpoint_id, note, start_at in rows}
 
@@ -268,12 +268,12 @@ def meeting_list(session: Session, scope: Scope) -> list[dict[str, Any]]:
 def organizers(session: Session) -> list[str]:
     """The organising units of held meetings, for the filter."""
     return [name for (name,) in session.execute(
-        select(Meeting.organizer).where(Meeting.status == "completed", Meeting.organizer != "")
+        select(Meeting.organizer).where(Meeting.status == MeetingStatus.COMPLETED, Meeting.organizer != "")
         .group_by(Meeting.organizer).order_by(Meeting.organizer))]
 
 
 def first_year(session: Session) -> int | None:
-    first = session.scalar(select(func.min(Meeting.start_at)).where(Meeting.status == "completed"))
+    first = session.scalar(select(func.min(Meeting.start_at)).where(Meeting.status == MeetingStatus.COMPLETED))
     if first is None:
         return None
     if first.tzinfo is None:
