@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from meetings.booking.models import Meeting
+from meetings.database import utcnow
 from meetings.extensions import db
 from meetings.mcu import legs, services
 from meetings.mcu.driver import (
@@ -173,6 +174,7 @@ def _release_stale_claims(now: datetime) -> None:
 
 
 def carry_out(driver: Driver, now: datetime) -> int:
+    now = max(now, utcnow())  # what this very pass queued is due too
     _release_stale_claims(now)
     due = list(db.session.scalars(select(Action.id).where(Action.state == ActionState.PENDING,
                                                           Action.next_attempt_at <= now)
