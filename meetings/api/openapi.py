@@ -50,14 +50,6 @@ SCHEMAS = {
             }
         },
     },
-    "Period": {
-        "type": "object",
-        "required": ["from", "to"],
-        "properties": {
-            "from": {"type": "string", "format": "date", "description": "The first day counted"},
-            "to": {"type": "string", "format": "date", "description": "The last day counted (included)"},
-        },
-    },
     "Annual": {
         "type": "object",
         "required": [
@@ -89,29 +81,8 @@ SCHEMAS = {
             "savings_vnd": {"type": "integer"},
             "travel_km_avoided": {"type": "integer"},
             "travel_hours_avoided": {"type": "number"},
-            "period": {"$ref": "#/components/schemas/Period"},
-            "as_of": {
-                "type": ["string", "null"],
-                "format": "date",
-                "description": "The year has not ended: its figures count up to this day, and so do last year's",
-            },
-            "previous": {
-                "type": "object",
-                "description": "The same figures for the same dates a year earlier",
-                "properties": {
-                    "year": {"type": "integer"},
-                    "period": {"$ref": "#/components/schemas/Period"},
-                    "has_data": {"type": "boolean", "description": "Whether any meeting was held in that period"},
-                },
-            },
-            "changes": {
-                "type": "object",
-                "description": "Per figure: {difference, percent}, or null when the earlier figure is zero or missing",
-                "additionalProperties": {
-                    "type": ["object", "null"],
-                    "properties": {"difference": {"type": "number"}, "percent": {"type": ["number", "null"]}},
-                },
-            },
+            "previous": {"type": "object", "description": "The same figures a year earlier"},
+            "changes": {"type": "object", "description": "Per figure: {difference, percent}"},
             "by_month": {
                 "type": "array",
                 "items": {
@@ -721,6 +692,14 @@ PATHS = {
                             "occurrences": {"type": "integer"},
                             "conflicts": {"type": "array", "items": {"type": "object"}},
                             "capacity": {"type": "array", "items": {"type": "object"}},
+                            "groups": {"type": "array", "description": "The conflicts grouped by the meeting in "
+                                       "the way: {meeting, title, start, end, endpoints: [{code, name}]}",
+                                       "items": {"type": "object"}},
+                            "next_free": {"type": ["object", "null"], "description": "Where the same meeting "
+                                          "fits first from the asked start (that day, else the next working "
+                                          "days): {start, end}; null when it fits or is a series",
+                                          "properties": {"start": {"type": "string", "format": "date-time"},
+                                                         "end": {"type": "string", "format": "date-time"}}},
                         },
                     },
                 ),

@@ -216,3 +216,11 @@ def discard(meeting_id: int, import_id: int):
         imports.discard(meeting, imports.get_import(meeting, import_id), actor=current_user)
         flash(_("The import was discarded; nothing was recorded."), "info")
     return redirect(url_for("attendance.grid", meeting_id=meeting.id))
+
+
+@bp.app_template_global("attendance_summary")
+def attendance_summary(meeting: Meeting) -> dict:
+    """For the meeting page after the meeting: how many people the endpoints counted (the host left out)."""
+    records = services.records_of(meeting)
+    counted = [r.attendees for r in records.values() if r.attendees is not None]
+    return {"recorded": bool(records), "people": sum(counted)}

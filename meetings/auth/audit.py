@@ -55,3 +55,10 @@ def recent_entries(*, action: str | None = None, actor: str | None = None, targe
     if target:
         query = query.where(AuditEntry.target_id == target)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def history_of(target_type: str, target_id: Any, *, limit: int = 30) -> list[AuditEntry]:
+    """What happened to one thing (a meeting's history), newest first."""
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.target_type == target_type, AuditEntry.target_id == str(target_id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))

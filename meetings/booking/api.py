@@ -10,6 +10,7 @@ from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
 from meetings.booking import queries, rules, services
+from meetings.booking.conflicts import group_by_meeting
 from meetings.booking.models import MeetingStatus
 from meetings.booking.serializers import meeting_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
@@ -75,6 +76,8 @@ def check_meeting():
     values = values_from_json(body, creating=True)
     exclude = body.get("meeting") if isinstance(body.get("meeting"), int) else None
     result = rules.check_booking(values, exclude_meeting_id=exclude)
+    result["groups"] = group_by_meeting(result["conflicts"])
+    result["next_free"] = None if result["ok"] else assistant.next_free_for(values, exclude_meeting_id=exclude)
     db.session.rollback()  # a dry run: whatever the check locked or flushed is not kept
     return jsonify(result)
 

@@ -120,14 +120,37 @@ def _endpoint_json(endpoint: Endpoint, host: Endpoint) -> dict:
             "region": endpoint.region, "is_host": endpoint.id == host.id}
 
 
-def next_free_slot(query: AvailabilityQuery, *, days: int = 14, now: datetime | None = None) -> dict | None:
-    """The first free slot on the day or one of the following `days` working days (Monday to Friday)."""
+def next_free_slot(query: AvailabilityQuery, *, after: datetime | None = None, days: int = 14,
+                   now: datetime | None = None) -> dict | None:
+    """Where a meeting of `query.minutes` fits first, at or after `after`: on the day, else on one of the
+    following `days` working days (Monday to Friday). {"start", "end"} of the meeting itself, or None."""
+    length = timedelta(minutes=query.minutes)
     day = query.day
-    for _offset in range(days + 1):
-        if day.weekday() < 5:
+    for offset in range(days + 1):
+        if offset == 0 or day.weekday() < 5:
             found = availability(AvailabilityQuery(day, query.minutes, query.endpoints, query.groups, query.host,
                                                    query.exclude_meeting), now=now)["free"]
-            if found:
-                return found[0]
+            for window in found:
+                start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
+                if after is not None and offset == 0:
+                    start = max(start, freebusy.round_up(after))
+                if start + length <= end:
+                    return {"start": isoformat_local(start), "end": isoformat_local(start + length)}
         day += timedelta(days=1)
     return None
+
+
+def next_free_for(values, *, exclude_meeting_id: int | None = None) -> dict | None:
+    """The next free slot for what a booking form or API body asked for (one meeting, not a series)."""
+    if values.recurrence or not values.start or not values.end or values.end <= values.start:
+        return None
+    minutes = int((values.end - values.start).total_seconds() // 60)
+    if not 5 <= minutes <= 24 * 60:
+        return None
+    local_start = values.start.astimezone(MINISTRY_ZONE)
+    query = AvailabilityQuery(local_start.date(), minutes, values.endpoints or [], values.groups or [],
+                              values.host, exclude_meeting_id)
+    try:
+        return next_free_slot(query, after=values.start)
+    except ValidationError:
+        return None

@@ -41,3 +41,16 @@ def peak_ports(uses: Iterable[PortUse]) -> int:
         current += delta
         peak = max(peak, current)
     return peak
+
+
+def group_by_meeting(conflicts: Iterable[dict]) -> list[dict]:
+    """Conflicts (one per endpoint and meeting, as rules.find_conflicts gives them) grouped by the meeting in
+    the way, in the order met: [{"meeting", "title", "start", "end", "endpoints": [{"code", "name"}]}]."""
+    groups: dict[int, dict] = {}
+    for conflict in conflicts:
+        group = groups.setdefault(conflict["meeting"], {
+            "meeting": conflict["meeting"], "title": conflict["title"], "start": conflict["start"],
+            "end": conflict["end"], "endpoints": []})
+        if all(e["code"] != conflict["endpoint"] for e in group["endpoints"]):
+            group["endpoints"].append({"code": conflict["endpoint"], "name": conflict.get("endpoint_name", "")})
+    return list(groups.values())

@@ -28,6 +28,7 @@ from meetings.booking.models import (
 from meetings.booking.rules import occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host, setup_buffer
 from meetings.booking.validation import MeetingValues, check_times
 from meetings.bridge import outbox as bridge_outbox
+from meetings.core.formatting import format_datetime
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, ValidationError
@@ -280,16 +281,42 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: st
     return targets
 
 
+def start_opens_at(meeting: Meeting) -> datetime:
+    """The earliest a meeting may be started by hand: the opening of its technical test slot (the test time,
+    by default TEST_MINUTES_BEFORE the start, less READINESS_TEST_EARLY_MINUTES), as readiness counts it."""
+    config = current_app.config
+    test_time = meeting.test_at or meeting.start_at - timedelta(minutes=config["TEST_MINUTES_BEFORE"])
+    return test_time - timedelta(minutes=config["READINESS_TEST_EARLY_MINUTES"])
+
+
+def can_start(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting.status == MeetingStatus.SCHEDULED and (now or utcnow()) >= start_opens_at(meeting)
+
+
+def can_put_back(meeting: Meeting, now: datetime | None = None) -> bool:
+    """A meeting started by mistake goes back to scheduled while its start has not come."""
+    return meeting.status == MeetingStatus.IN_PROGRESS and (now or utcnow()) < meeting.start_at
+
+
 def set_status(meeting: Meeting, status: str, *, actor: User | None, now: datetime | None = None) -> Meeting:
-    """Move a meeting on: scheduled → in_progress → completed (by hand, or by the scheduler)."""
+    """Move a meeting on: scheduled → in_progress → completed (by hand, or by the scheduler), or put a meeting
+    started by mistake back to scheduled (before its start). Whatever the path (page, API, CLI, scheduler),
+    a meeting cannot start before its technical test slot opens."""
     allowed = {MeetingStatus.IN_PROGRESS: (MeetingStatus.SCHEDULED,),
-               MeetingStatus.COMPLETED: (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)}
+               MeetingStatus.COMPLETED: (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS),
+               MeetingStatus.SCHEDULED: (MeetingStatus.IN_PROGRESS,)}
     if status not in allowed:
         raise ValidationError({"status": _("Unknown status change.")})
     if meeting.status not in allowed[status]:
         raise ConflictError(_("A %(current)s meeting cannot become %(new)s.", current=meeting.status, new=status),
                             code="status")
     now = now or utcnow()
+    if status == MeetingStatus.IN_PROGRESS and now < start_opens_at(meeting):
+        raise ConflictError(_("The meeting can be started from %(when)s, when its technical test slot opens.",
+                              when=format_datetime(start_opens_at(meeting))), code="too_early")
+    if status == MeetingStatus.SCHEDULED and not can_put_back(meeting, now):
+        raise ConflictError(_("The meeting's start has come: it can no longer go back to scheduled."),
+                            code="status")
     if status == MeetingStatus.COMPLETED and meeting.start_at > now:
         raise ConflictError(_("A meeting that has not started cannot be marked as held."), code="status")
     before = meeting.status

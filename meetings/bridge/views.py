@@ -11,12 +11,13 @@ from flask_wtf.file import FileField, FileRequired
 from meetings.auth.access import roles
 from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN, BOOKER
+from meetings.booking.conflicts import group_by_meeting
 from meetings.bridge import services
 from meetings.bridge.ics_import import MAX_BYTES, import_invitation
 from meetings.bridge.models import MESSAGE_STATES, OutboxState, RemoteStatus
 from meetings.core.feedback import feedback_on
 from meetings.core.labels import label
-from meetings.endpoints.services import EndpointFilter, search_endpoints
+from meetings.endpoints.services import EndpointFilter, groups_with_members, host_first, search_endpoints
 from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("bridge", __name__)
@@ -75,9 +76,11 @@ def import_file():
 @roles(ADMIN, BOOKER)
 def invitation(invitation_id: int):
     item = services.get_invitation(invitation_id)
-    endpoints = search_endpoints(EndpointFilter(active=True))
+    host_code = current_app.config["DEFAULT_HOST"]
+    endpoints = host_first(search_endpoints(EndpointFilter(active=True)), host_code)
     return render_template("bridge/invitation.html", invitation=item, endpoints=endpoints, confirm=ConfirmForm(),
-                           host_code=current_app.config["DEFAULT_HOST"])
+                           host_code=host_code, groups=groups_with_members(),
+                           selected=set(request.args.getlist("endpoints")))
 
 
 @bp.post("/govconf/invitations/<int:invitation_id>/accept")
@@ -92,8 +95,9 @@ def accept(invitation_id: int):
         flash(_("Invitation accepted: the meeting is booked and the Government Office will be told."), "success")
         return redirect(url_for("booking.show", meeting_id=meeting.id))
     conflicts = refusal.error.extra.get("conflicts") or []
-    if conflicts:  # the invitation page has no conflict list of its own: name what is taken
-        flash(" ".join(f"{c.get('endpoint')}: {c.get('title')}" for c in conflicts), "danger")
+    for group in group_by_meeting(conflicts):  # one line per meeting in the way, as the booking form shows them
+        flash(_("%(n)s endpoints are already in «%(title)s» %(time)s", n=len(group["endpoints"]), title=group["title"],
+                time=f"{group['start'][11:16]}–{group['end'][11:16]}"), "danger")
     return redirect(url_for("bridge.invitation", invitation_id=item.id))
 
 

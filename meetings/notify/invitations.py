@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from meetings.booking.ics import meeting_calendar
 from meetings.booking.models import Meeting
-from meetings.core.formatting import format_datetime, to_local
+from meetings.core.formatting import to_local
+from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
 from meetings.endpoints.models import Endpoint
 from meetings.notify.services import queue_mail, sender_address
 from meetings.readiness.signing import answer_url

@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload
 from meetings.auth.models import User
 from meetings.auth.roles import BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
-from meetings.core.formatting import format_datetime, to_local
+from meetings.core.formatting import to_local
+from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.notify.services import queue_mail

@@ -131,3 +131,9 @@ def delete_rate(rate_id: int):
             rate_service.delete_rate(rate, actor=current_user)
             flash(_("The version is deleted."), "success")
     return redirect(url_for("savings.rates"))
+
+
+@bp.app_template_global("savings_summary")
+def savings_summary(meeting):
+    """For the meeting page after the meeting: the stored savings, else the estimate."""
+    return services.report(meeting)

@@ -1,5 +1,5 @@
 """A meeting's life: the scheduler starts and completes it; its .ics follows every change."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import icalendar
 import vobject
@@ -9,7 +9,7 @@ from meetings.auth.models import AuditEntry
 from meetings.booking.jobs import advance_meeting_statuses
 from meetings.booking.models import Meeting
 from meetings.extensions import db
-from tests.factories import at, future_day, meeting_body
+from tests.factories import ZONE, at, future_day, meeting_body
 
 
 def _ics(client, meeting_id, headers):
@@ -66,7 +66,9 @@ def test_a_missed_sweep_completes_a_meeting_straight_away(client, bearer):
 
 
 def test_booker_starts_and_completes_by_hand(client, auth, bearer):
-    meeting = client.post("/api/v1/meetings", json=meeting_body(future_day()), headers=bearer()).get_json()
+    start = (datetime.now(ZONE) + timedelta(minutes=40)).replace(second=0, microsecond=0)  # in its test slot
+    body = meeting_body(start) | {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    meeting = client.post("/api/v1/meetings", json=body, headers=bearer()).get_json()
     auth.login("booker")
     token = auth.csrf_token(f"/meetings/{meeting['id']}")
     client.post(f"/meetings/{meeting['id']}/status", data={"csrf_token": token, "status": "in_progress"})

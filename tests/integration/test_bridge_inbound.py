@@ -100,6 +100,9 @@ def test_accepting_books_a_meeting_answers_and_flags_later_changes(app, client, 
         invitation = db.session.scalar(select(Invitation))
         auth.login("booker")
         token = auth.csrf_token(f"/govconf/invitations/{invitation.id}")
+        form = client.get(f"/govconf/invitations/{invitation.id}").get_data(as_text=True)  # the booking picker
+        assert 'data-picker' in form and 'data-group="all-enforcement"' in form and 'id="selected-count"' in form
+        assert '<tr data-search' in form and 'class="picker-host"' in form
         response = client.post(f"/govconf/invitations/{invitation.id}/accept",
                                data={"csrf_token": token, "endpoints": ["thads-an-giang", "thads-ha-noi"]})
         assert response.status_code == 302 and "/meetings/" in response.headers["Location"]

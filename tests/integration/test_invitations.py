@@ -34,10 +34,11 @@ def test_an_invitation_goes_to_every_endpoint_contact_and_the_host(contacts):
     assert set(mails) == {"cntt@moj.gov.vn", "thads@angiang.moj.gov.vn"}
     mail = mails["thads@angiang.moj.gov.vn"]
     assert mail.state == "pending" and mail.calendar_method == "REQUEST" and mail.attachment_name == "invite.ics"
-    assert mail.subject == f"Giấy mời: {meeting.title} — 03/03/2031 08:00"
+    assert mail.subject == f"Giấy mời: {meeting.title} — Thứ Hai, 03/03/2031 08:00"
     body = mail.body_text
     for text in ("Kính gửi: Cục Thi hành án dân sự tỉnh An Giang", f"Tên hội nghị: {meeting.title}",
-                 "Thời gian: 03/03/2031 08:00 – 11:00 (giờ Hà Nội)", "Kiểm tra kỹ thuật: 03/03/2031 07:00",
+                 "Thời gian: Thứ Hai, 03/03/2031 08:00 – 11:00 (giờ Hà Nội)",
+                 "Kiểm tra kỹ thuật: Thứ Hai, 03/03/2031 07:00",
                  f"Điểm cầu chính: {meeting.host.name}", "Đơn vị chủ trì: Văn phòng Bộ",
                  "Chủ trì: Thứ trưởng Nguyễn Thanh Tịnh", "Báo cáo; thảo luận"):
         assert text in body
@@ -92,7 +93,7 @@ def test_an_invitation_reaches_the_mail_server_as_an_invitation(app, contacts, m
         monkeypatch.setitem(app.config, "MAIL_PORT", smtp.port)
         assert send_due_mail(utcnow()) == 2
     message = next(m for m in smtp.messages if m["To"] == "thads@angiang.moj.gov.vn")
-    assert message["Subject"] == f"Giấy mời: {meeting.title} — 03/03/2031 08:00"
+    assert message["Subject"] == f"Giấy mời: {meeting.title} — Thứ Hai, 03/03/2031 08:00"
     body, attachment = message.iter_parts()
     assert "Kính gửi: Cục Thi hành án dân sự tỉnh An Giang" in body.get_content()
     assert attachment.get_content_type() == "text/calendar" and attachment.get_param("method") == "REQUEST"
