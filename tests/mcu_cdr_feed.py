@@ -35,8 +35,7 @@ class Collector:
         while self.bodies:
             root = fromstring(self.bodies.popleft())
             bridge = root.get("callBridge", "")
-            records = sorted(root.findall("record"), key=lambda r: int(r.get("recordIndex", 0)))
-            for record in records:
+            for record in root.findall("record"):  # in the order pushed, which may not be the order they happened
                 key = (bridge, record.get("recordIndex", ""))
                 if key in self.seen:
                     continue

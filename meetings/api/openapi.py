@@ -50,6 +50,14 @@ SCHEMAS = {
             }
         },
     },
+    "Period": {
+        "type": "object",
+        "required": ["from", "to"],
+        "properties": {
+            "from": {"type": "string", "format": "date", "description": "The first day counted"},
+            "to": {"type": "string", "format": "date", "description": "The last day counted (included)"},
+        },
+    },
     "Annual": {
         "type": "object",
         "required": [
@@ -81,8 +89,29 @@ SCHEMAS = {
             "savings_vnd": {"type": "integer"},
             "travel_km_avoided": {"type": "integer"},
             "travel_hours_avoided": {"type": "number"},
-            "previous": {"type": "object", "description": "The same figures a year earlier"},
-            "changes": {"type": "object", "description": "Per figure: {difference, percent}"},
+            "period": {"$ref": "#/components/schemas/Period"},
+            "as_of": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "The year has not ended: its figures count up to this day, and so do last year's",
+            },
+            "previous": {
+                "type": "object",
+                "description": "The same figures for the same dates a year earlier",
+                "properties": {
+                    "year": {"type": "integer"},
+                    "period": {"$ref": "#/components/schemas/Period"},
+                    "has_data": {"type": "boolean", "description": "Whether any meeting was held in that period"},
+                },
+            },
+            "changes": {
+                "type": "object",
+                "description": "Per figure: {difference, percent}, or null when the earlier figure is zero or missing",
+                "additionalProperties": {
+                    "type": ["object", "null"],
+                    "properties": {"difference": {"type": "number"}, "percent": {"type": ["number", "null"]}},
+                },
+            },
             "by_month": {
                 "type": "array",
                 "items": {

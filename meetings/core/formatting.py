@@ -69,6 +69,23 @@ def format_vnd(amount: int | None) -> str:
     return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " ₫"
 
 
+def local_today() -> date:
+    """Today in Hà Nội."""
+    return datetime.now(MINISTRY_ZONE).date()
+
+
+def short_vnd(amount: int | None) -> tuple[str, str]:
+    """A large sum rounded for a card: (number, unit) with unit "billion", "million" or "" (whole đồng).
+
+    110_312_000_000 -> ("110,3", "billion"); 7_450_000 -> ("7,5", "million"); 950_000 -> ("950.000", "")."""
+    if amount is None:
+        return "", ""
+    for size, unit in ((1_000_000_000, "billion"), (1_000_000, "million")):
+        if abs(amount) >= size:
+            return format_decimal(amount / size), unit
+    return format_number(amount), ""
+
+
 def format_number(value: int | float | None) -> str:
     if value is None:
         return ""

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from meetings.auth.models import User
-from meetings.booking.models import Meeting
+from meetings.booking.models import Meeting, MeetingStatus
 from meetings.database import utcnow
 from meetings.errors import DomainError
 from meetings.extensions import db
@@ -23,8 +23,9 @@ def seed_demo_call_meeting() -> Meeting | None:
     from meetings.booking.validation import MeetingValues
 
     now = utcnow()
+    coming = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
     current = db.session.scalar(select(Meeting).where(Meeting.title == DEMO_TITLE, Meeting.end_at > now,
-                                                      Meeting.status.in_(("scheduled", "in_progress"))))
+                                                      Meeting.status.in_(coming)))
     if current is not None:
         return None
     booker = db.session.scalar(select(User).where(User.username == "booker"))

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from meetings.mcu.models import CallState
+from meetings.readiness.models import TestStatus
 
 EVENTS = ("started", "ringing", "connected", "ended")
 POLL_STATES = {"initial": "started", "ringing": "ringing", "connected": "connected", "onHold": "connected"}
@@ -88,7 +89,7 @@ def apply(row: CallRow, event: str, *, leg_id: str | None, at: datetime, reason:
         if row.state != CallState.CONNECTED:
             row.state, row.connected_at, row.reason = CallState.CONNECTED, at, ""
             row.disconnected_at = None
-            outcome.changed, outcome.test = True, "test_ok"
+            outcome.changed, outcome.test = True, TestStatus.TEST_OK
     elif event == "ringing":
         if row.state not in (CallState.RINGING, CallState.CONNECTED):
             row.state, outcome.changed = CallState.RINGING, True
@@ -116,7 +117,7 @@ def _ended(row: CallRow, leg_id: str, at: datetime, reason: str | None, connecte
         row.next_dial_at = at + retry_delay(row.attempts, retry_base)
         return Outcome(changed=True, redial_at=row.next_dial_at)
     row.state, row.wanted, row.next_dial_at = CallState.FAILED, False, None
-    return Outcome(changed=True, test="test_failed")
+    return Outcome(changed=True, test=TestStatus.TEST_FAILED)
 
 
 def vanished(row: CallRow, *, at: datetime, polls_needed: int = 2, max_attempts: int = 3,

@@ -9,13 +9,9 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.booking.models import Meeting
-from meetings.database import UTCDateTime, utcnow
+from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
-
-
-def _check(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(str(member)) for member in enum)})"
 
 
 class ConnectMode(StrEnum):
@@ -68,8 +64,8 @@ class Conference(db.Model):
 
     __tablename__ = "mcu_conferences"
     __table_args__ = (
-        CheckConstraint(_check("mode", ConnectMode), name="mode_known"),
-        CheckConstraint(_check("state", ConferenceState), name="state_known"),
+        one_of("mode", ConnectMode, "mode_known"),
+        one_of("state", ConferenceState, "state_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +94,7 @@ class EndpointCall(db.Model):
     __tablename__ = "mcu_calls"
     __table_args__ = (
         UniqueConstraint("meeting_id", "key"),
-        CheckConstraint(_check("state", CallState), name="state_known"),
+        one_of("state", CallState, "state_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
@@ -141,8 +137,8 @@ class Action(db.Model):
 
     __tablename__ = "mcu_actions"
     __table_args__ = (
-        CheckConstraint(_check("kind", ActionKind), name="kind_known"),
-        CheckConstraint(_check("state", ActionState), name="state_known"),
+        one_of("kind", ActionKind, "kind_known"),
+        one_of("state", ActionState, "state_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_mcu_actions_state_due", "state", "next_attempt_at"),
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.auth.roles import ADMIN, BOOKER, LEADER, OPERATOR
-from meetings.booking.models import Meeting, Participant
+from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
@@ -38,10 +38,11 @@ from meetings.mcu.models import (
     ConnectMode,
     EndpointCall,
 )
+from meetings.readiness.models import TestStatus
 
 log = logging.getLogger(__name__)
 
-ACTIVE_MEETING_STATUSES = ("scheduled", "in_progress")
+ACTIVE_MEETING_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 GOVERNMENT_LABEL = _l("Government (Chính phủ)")
 
 # The MCU's reasons, in words (the code is shown beside them).
@@ -527,7 +528,7 @@ def report_test(meeting: Meeting, row: EndpointCall, result: str, at: datetime) 
                                                               Participant.endpoint_id == row.endpoint_id))
     if participant is None:
         return False
-    note = "" if result == "test_ok" else f"{reason_text(row.reason)} ({row.reason})"
+    note = "" if result == TestStatus.TEST_OK else f"{reason_text(row.reason)} ({row.reason})"
     try:
         readiness.record_test(meeting, participant, result, note, actor=None, channel="mcu", now=at)
     except (ConflictError, ValidationError) as error:

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
-from meetings.booking.models import Meeting
+from meetings.booking.models import Meeting, MeetingStatus
+from meetings.database import utcnow
 from meetings.extensions import db
 from meetings.mcu import legs, services
 from meetings.mcu.driver import (
@@ -86,7 +87,7 @@ def plan(now: datetime) -> int:
     rows = db.session.execute(
         select(Meeting, Conference).join(Conference, Conference.meeting_id == Meeting.id)
         .where(Conference.state != ConferenceState.REMOVED,
-               or_(Meeting.status == "cancelled",
+               or_(Meeting.status == MeetingStatus.CANCELLED,
                    and_(Conference.state != ConferenceState.ENDED,
                         or_(Meeting.start_at <= now + lead + RECONCILE_AHEAD, Meeting.test_at <= now))))
         .order_by(Meeting.start_at)).all()
@@ -106,11 +107,11 @@ def _reconcile(now: datetime, lead: timedelta) -> None:
 
 
 def _plan_meeting(meeting: Meeting, conference: Conference, now: datetime, grace: timedelta) -> None:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         _wind_up(meeting, conference, now, remove=True)
         return
     if now >= meeting.end_at + grace or meeting.status not in services.ACTIVE_MEETING_STATUSES:
-        if now >= meeting.end_at + grace or meeting.status == "draft":
+        if now >= meeting.end_at + grace or meeting.status == MeetingStatus.DRAFT:
             _wind_up(meeting, conference, now, remove=False)
         return
     if now >= meeting.end_at:
@@ -173,6 +174,7 @@ def _release_stale_claims(now: datetime) -> None:
 
 
 def carry_out(driver: Driver, now: datetime) -> int:
+    now = max(now, utcnow())  # what this very pass queued is due too
     _release_stale_claims(now)
     due = list(db.session.scalars(select(Action.id).where(Action.state == ActionState.PENDING,
                                                           Action.next_attempt_at <= now)
@@ -304,7 +306,7 @@ def _ensure_call(driver: Driver, meeting: Meeting, conference: Conference, now: 
 
 def _create_space(driver: Driver, claimed: Claimed, now: datetime) -> str:
     found = _conference(claimed.meeting_id)
-    if found is None or found[1].state == ConferenceState.REMOVED or found[0].status == "cancelled":
+    if found is None or found[1].state == ConferenceState.REMOVED or found[0].status == MeetingStatus.CANCELLED:
         return "done"
     _ensure_space(driver, *found)
     return "done"

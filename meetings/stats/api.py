@@ -1,7 +1,7 @@
 """JSON route for the year's statistics, with the names DESIGN.md §4 gives them."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from flask import jsonify, request
@@ -9,17 +9,26 @@ from flask import jsonify, request
 from meetings.api.blueprint import bp
 from meetings.auth.access import roles
 from meetings.auth.roles import STAFF
+from meetings.core.formatting import local_today
 from meetings.errors import ValidationError
 from meetings.stats import services
+from meetings.stats.queries import Scope
+
+
+def _period(scope: Scope) -> dict[str, str]:
+    """The first and the last day counted (both included)."""
+    return {"from": scope.start.isoformat(), "to": (scope.end - timedelta(days=1)).isoformat()}
 
 
 def annual_json(result: services.Statistics) -> dict[str, Any]:
     scope = result.scope
     return {
         "year": scope.start.year, "from": scope.start.isoformat(), "to": scope.end.isoformat(),
+        "period": _period(scope), "as_of": result.as_of.isoformat() if result.as_of else None,
         "organizer": scope.organizer, "kind": scope.kind,
         **result.totals,
-        "previous": {"year": result.previous_scope.start.year, **result.previous},
+        "previous": {"year": result.previous_scope.start.year, "period": _period(result.previous_scope),
+                     "has_data": result.has_previous, **result.previous},
         "changes": result.changes(),
         "by_month": [{key: value for key, value in month.items() if key != "year"} for month in result.by_month],
         "by_organizer": result.by_organizer,
@@ -33,5 +42,5 @@ def annual_stats():
     if not request.args.get("year"):
         raise ValidationError({"year": "required"})
     args = {key: request.args.get(key, "") for key in ("year", "organizer", "kind")}
-    scope = services.parse_scope(args, today=date.today())
-    return jsonify(annual_json(services.statistics(scope)))
+    scope = services.parse_scope(args, today=local_today())
+    return jsonify(annual_json(services.statistics(scope, today=local_today())))

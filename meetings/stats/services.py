@@ -30,8 +30,19 @@ class Statistics:
     by_month: list[dict[str, Any]]
     by_organizer: list[dict[str, Any]] = field(default_factory=list)
     by_endpoint: list[dict[str, Any]] = field(default_factory=list)
+    as_of: date | None = None  # the last day counted, when the period was cut at today
 
-    def changes(self) -> dict[str, dict[str, Any]]:
+    @property
+    def last_day(self) -> date:
+        return self.scope.end - timedelta(days=1)
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether the same dates a year earlier have any held meeting to compare with."""
+        return bool(self.previous["meetings"])
+
+    def changes(self) -> dict[str, dict[str, Any] | None]:
+        """Each figure against the same dates a year earlier; None where the earlier figure is zero."""
         return {name: change(self.totals[name], self.previous[name]) for name in FIGURES}
 
     def not_ready(self, limit: int = 10) -> list[dict[str, Any]]:
@@ -40,7 +51,9 @@ class Statistics:
         return sorted(rows, key=lambda row: (-row["not_ready"], row["name"]))[:limit]
 
 
-def change(current: float, previous: float) -> dict[str, Any]:
+def change(current: float, previous: float | None) -> dict[str, Any] | None:
+    if not previous:
+        return None
     difference = round(current - previous, 4) if isinstance(current, float) else current - previous
     percent = round(100 * (current - previous) / previous, 1) if previous else None
     return {"difference": difference, "percent": percent}
@@ -150,12 +163,22 @@ def _organizers(scope: Scope) -> list[dict[str, Any]]:
             for row in queries.by_organizer(db.session, scope)]
 
 
-def statistics(scope: Scope, *, details: bool = True) -> Statistics:
-    """The figures of a scope beside those of the same dates a year earlier; with details, the breakdowns."""
+def cut_at(scope: Scope, today: date | None) -> tuple[Scope, date | None]:
+    """A period that runs past today ends with today, so that it is compared with the same dates a year earlier."""
+    if today is None or not scope.start <= today < scope.end - timedelta(days=1):
+        return scope, None
+    return Scope(scope.start, today + timedelta(days=1), scope.organizer, scope.kind), today
+
+
+def statistics(scope: Scope, *, details: bool = True, today: date | None = None) -> Statistics:
+    """The figures of a scope beside those of the same dates a year earlier; with details, the breakdowns.
+
+    With `today`, a period that has not ended yet counts up to today, and so does the year before."""
+    scope, as_of = cut_at(scope, today)
     previous_scope = year_earlier(scope)
     months = _monthly(scope)
     result = Statistics(scope=scope, previous_scope=previous_scope, totals=_total(months),
-                        previous=_total(_monthly(previous_scope)), by_month=months)
+                        previous=_total(_monthly(previous_scope)), by_month=months, as_of=as_of)
     if details:
         result.by_organizer = _organizers(scope)
         result.by_endpoint = _endpoints(scope)

@@ -54,3 +54,60 @@ def test_two_schedulers_at_once_never_dial_a_room_twice(tmp_path, separate_conne
         assert len(mcu.spaces) == 1 and len(mcu.calls) == 1
         with app.app_context():
             db.engine.dispose()
+
+
+def test_killing_the_sweep_mid_dial_then_sweeping_again_dials_nobody_twice(tmp_path, separate_connections):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from meetings import PROJECT_ROOT
+    from meetings.mcu.sweep import run_mcu_sweep
+    from tests.mcu_sim import PASSWORD, USERNAME
+
+    faults = Faults(latency=0.25)  # every answer comes back 250 ms after the work is done
+    with throwaway_database(tmp_path, "mcu_kill") as database_url, simulated_mcu(faults=faults) as (url, mcu):
+        settings = {**mcu_settings(url), **{**FAST, "MCU_CDR_TOKEN": ""}}
+        app = create_app(make_settings(database_url, **settings))
+        build_database(app)
+        with app.app_context():
+            now = utcnow().replace(microsecond=0)
+            start = now + timedelta(minutes=30)
+            make_meeting(participants=ROOMS, start_at=start, end_at=start + timedelta(hours=2),
+                         test_at=now - timedelta(minutes=1))
+            db.session.commit()
+        env = {**os.environ, "FLASK_APP": "wsgi", "APP_ENV": "development", "DATABASE_URL": database_url,
+               "MCU_DRIVER": "cms", "MCU_URL": url, "MCU_USERNAME": USERNAME, "MCU_PASSWORD": PASSWORD,
+               "MCU_RETRIES": "0", "MCU_CDR_TOKEN": ""}
+        process = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "run", "mcu"], cwd=PROJECT_ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while len(mcu.dials) < 3 and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.02)
+            assert process.poll() is None, process.stdout.read().decode()[-3000:]
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        killed_after = len(mcu.dials)
+        assert 3 <= killed_after < len(ROOMS) + 1
+        faults.latency = 0.0
+        later = utcnow() + timedelta(seconds=app.config["MCU_CLAIM_LEASE_SECONDS"] + 5)
+        rooms = len(ROOMS) + 1
+        for _ in range(60):
+            with app.app_context():
+                run_mcu_sweep(later)
+                db.session.commit()
+            if sum(leg.state == "connected" for leg in mcu.live_legs()) == rooms:
+                break
+            time.sleep(0.2)
+            later += timedelta(seconds=5)
+        dialled = Counter(dial["remote_party"] for dial in mcu.dials)
+        assert len(dialled) == rooms and set(dialled.values()) == {1}
+        assert set(Counter(leg.remote_party for leg in mcu.live_legs()).values()) == {1}
+        with app.app_context():
+            db.engine.dispose()

@@ -70,6 +70,19 @@ def test_the_must_show_scenario_503s_busy_unreachable_drop_and_hang_up(app, monk
         assert all(count == 1 for count in legs.values())
 
 
+def test_duplicated_and_reordered_records_change_nothing_but_the_truth(app, monkeypatch):
+    busy, unreachable = ROOMS[0], ROOMS[1]
+    faults = Faults(busy={dial_string(busy): 1}, unreachable={dial_string(unreachable)}, duplicate_rate=0.5,
+                    reorder=True, seed=3)
+    with mcu_on(app, monkeypatch, faults=faults) as (mcu, collector):
+        meeting = meeting_testing_now(participants=ROOMS[:4])
+        sweep_until(lambda: _all_settled(meeting, failed=(unreachable,)), collector=collector)
+        rows = rows_of(meeting)
+        assert (rows[unreachable].reason, rows[unreachable].attempts) == ("unknownDestination", 3)
+        assert rows[busy].attempts == 2
+        assert all(count == 1 for count in live_legs_per_party(mcu).values())
+
+
 def test_a_meeting_whose_test_time_comes_connects_by_itself_and_records_the_tests(app, monkeypatch):
     faults = Faults(unreachable={dial_string(ROOMS[1])})
     with mcu_on(app, monkeypatch, faults=faults) as (mcu, collector):

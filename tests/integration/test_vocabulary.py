@@ -14,6 +14,16 @@ from meetings.bridge.models import Invitation, OutboxMessage, OutboxState, Remot
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
+from meetings.mcu.models import (
+    Action,
+    ActionKind,
+    ActionState,
+    CallState,
+    Conference,
+    ConferenceState,
+    ConnectMode,
+    EndpointCall,
+)
 from meetings.notify.models import MailState, OutgoingMail
 from meetings.readiness.models import ProbeResult, ProbeState, TechnicalTest, TestStatus
 
@@ -27,6 +37,11 @@ ENUM_COLUMNS = {
     ("govconf_outbox", "state"): OutboxState,
     ("govconf_invitations", "remote_status"): RemoteStatus,
     ("outgoing_mail", "state"): MailState,
+    ("mcu_conferences", "mode"): ConnectMode,
+    ("mcu_conferences", "state"): ConferenceState,
+    ("mcu_calls", "state"): CallState,
+    ("mcu_actions", "kind"): ActionKind,
+    ("mcu_actions", "state"): ActionState,
 }
 
 
@@ -70,6 +85,9 @@ def rows(db_session):
         OutboxMessage(stream="vocabulary", kind="publish", payload={}, idempotency_key="vocabulary"),
         Invitation(conference_id="vocabulary", title="Vocabulary", start_at=meeting.start_at, end_at=meeting.end_at),
         OutgoingMail(recipients=[], subject="Vocabulary", body_text=""),
+        Conference(meeting_id=meeting.id, uri="btp-vocabulary", call_number="889999999"),
+        EndpointCall(meeting_id=meeting.id, endpoint_id=guest.id, key=guest.code),
+        Action(meeting_id=meeting.id, kind=ActionKind.DIAL),
     ]
     db.session.add_all(others)
     db.session.flush()
