@@ -22,13 +22,17 @@ def create_app(config: dict) -> Flask:
     app.json.ensure_ascii = False
     _prepare_sqlite_folder(app)
     _init_extensions(app)
+    _connect_listeners()
     _register_blueprints(app)
+    _register_sweeps(app)
 
+    from meetings.auth.web import register_auth_hooks
     from meetings.cli import register_cli
     from meetings.core.transaction import install_commit_boundary
     from meetings.core.web import register_web_hooks
     from meetings.errors import register_error_handlers
 
+    register_auth_hooks(app)  # sign-in and access checks run before every other request hook
     register_web_hooks(app)
     _register_status_helpers(app)
     register_error_handlers(app)
@@ -64,7 +68,6 @@ def _init_extensions(app: Flask) -> None:
     import meetings.booking.models  # noqa: F401
     import meetings.bridge.models  # noqa: F401
     import meetings.endpoints.models  # noqa: F401
-    import meetings.mcu.listeners  # noqa: F401  (the MCU listens to meeting events)
     import meetings.mcu.models  # noqa: F401
     import meetings.notify.models  # noqa: F401
     import meetings.readiness.models  # noqa: F401
@@ -82,21 +85,49 @@ def _register_status_helpers(app: Flask) -> None:
         app.context_processor(helpers)
 
 
+def _connect_listeners() -> None:
+    """Each domain's listeners of the domain events (meetings.core.events) connect when imported."""
+    import meetings.bridge.events  # noqa: F401
+    import meetings.mcu.listeners  # noqa: F401
+    import meetings.notify.events  # noqa: F401
+    import meetings.savings.events  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    # Each domain's api.py adds its JSON routes to the one /api/v1 blueprint (meetings.core.api).
+    import meetings.attendance.api  # noqa: F401
+    import meetings.auth.api  # noqa: F401
+    import meetings.booking.api  # noqa: F401
+    import meetings.endpoints.api  # noqa: F401
+    import meetings.mcu.api  # noqa: F401
+    import meetings.readiness.api  # noqa: F401
+    import meetings.savings.api  # noqa: F401
+    import meetings.stats.api  # noqa: F401
     from meetings.api.views import bp as api_bp
     from meetings.attendance.views import bp as attendance_bp
     from meetings.auth.views import bp as auth_bp
     from meetings.booking.ical_views import bp as ical_bp
     from meetings.booking.views import bp as booking_bp
     from meetings.bridge.views import bp as bridge_bp
-    from meetings.core.views import bp as core_bp
     from meetings.endpoints.views import bp as endpoints_bp
+    from meetings.home.views import bp as core_bp
     from meetings.mcu.views import bp as mcu_bp
     from meetings.notify.views import bp as notify_bp
     from meetings.readiness.views import bp as readiness_bp
-    from meetings.savings.views import bp as savings_bp  # its services store savings when a meeting is held
+    from meetings.savings.views import bp as savings_bp
     from meetings.stats.views import bp as stats_bp
 
     for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, bridge_bp, readiness_bp,
                       attendance_bp, savings_bp, stats_bp, mcu_bp, api_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_sweeps(app: Flask) -> None:
+    from meetings.booking.jobs import SWEEPS as booking_sweeps
+    from meetings.bridge.jobs import SWEEPS as bridge_sweeps
+    from meetings.mcu.jobs import SWEEPS as mcu_sweeps
+    from meetings.notify.jobs import SWEEPS as notify_sweeps
+    from meetings.readiness.jobs import SWEEPS as readiness_sweeps
+    from meetings.scheduler.registry import register_sweeps
+
+    register_sweeps(app, booking_sweeps, notify_sweeps, bridge_sweeps, readiness_sweeps, mcu_sweeps)

@@ -1,19 +1,11 @@
-"""The API blueprint with every domain's JSON routes, and its OpenAPI document."""
+"""The OpenAPI document of /api/v1 (the domains add their JSON routes to the blueprint in their api.py)."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
-import meetings.attendance.api  # noqa: F401
-import meetings.auth.api  # noqa: F401  (registers its routes on the blueprint)
-import meetings.booking.api  # noqa: F401
-import meetings.endpoints.api  # noqa: F401
-import meetings.mcu.api  # noqa: F401
-import meetings.readiness.api  # noqa: F401
-import meetings.savings.api  # noqa: F401
-import meetings.stats.api  # noqa: F401
-from meetings.api.blueprint import bp
 from meetings.api.openapi import build_document
 from meetings.auth.access import public
+from meetings.core.api import bp
 
 
 @bp.get("/openapi.json")

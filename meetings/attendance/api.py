@@ -8,7 +8,6 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetings.api.blueprint import bp, json_body, query_bool
 from meetings.attendance import imports, services
 from meetings.attendance.models import ATTENDED, AttendanceRecord, AttendanceStatus
 from meetings.auth.access import authenticated, roles
@@ -17,6 +16,7 @@ from meetings.booking import queries
 from meetings.booking.models import Meeting, Participant
 from meetings.booking.services import get_meeting
 from meetings.booking.validation import parse_datetime
+from meetings.core.api import bp, json_body, query_bool
 from meetings.core.formatting import isoformat_local
 from meetings.errors import ValidationError
 

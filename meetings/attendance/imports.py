@@ -14,7 +14,6 @@ from meetings.attendance.models import AttendanceSource, AttendanceStatus, CdrIm
 from meetings.attendance.services import (
     AttendanceValues,
     apply_values,
-    attendance_changed,
     ensure_recordable,
     is_manager,
     records_of,
@@ -22,6 +21,7 @@ from meetings.attendance.services import (
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.models import Meeting, Participant
+from meetings.core.events import attendance_changed
 from meetings.core.formatting import MINISTRY_ZONE
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint

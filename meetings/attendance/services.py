@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from blinker import signal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -20,12 +19,10 @@ from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant
+from meetings.core.events import attendance_changed
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
-
-# Sent after attendance changed (sender: the meeting); savings refreshes a held meeting's snapshot.
-attendance_changed = signal("attendance-changed")
 
 MAX_ATTENDEES = 10000
 TIME_SLACK = timedelta(hours=12)  # recorded times must fall within the meeting's day, give or take

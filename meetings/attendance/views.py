@@ -12,13 +12,13 @@ from meetings.attendance.forms import CdrConfirmForm, CdrUploadForm
 from meetings.attendance.models import STATUSES, AttendanceRecord
 from meetings.attendance.services import AttendanceValues
 from meetings.auth.access import authenticated, roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking import queries
 from meetings.booking.models import Meeting, Participant
 from meetings.booking.services import get_meeting
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import MINISTRY_ZONE, to_local
+from meetings.core.forms import ConfirmForm
 from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("attendance", __name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 
-from meetings.api.blueprint import bp, json_body
 from meetings.auth import services
 from meetings.auth.access import public
 from meetings.auth.views import limit_login_per_account, limit_login_per_ip
+from meetings.core.api import bp, json_body
 from meetings.errors import DomainError, ValidationError
 
 

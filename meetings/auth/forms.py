@@ -46,6 +46,3 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
     days = IntegerField(_l("Valid for (days)"), default=90, validators=[Optional(), NumberRange(min=1, max=730)])
 
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a button that needs only the CSRF token."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +17,6 @@ from meetings.auth.models import ApiToken, User, UserSession
 from meetings.auth.roles import OPERATOR, ROLES
 from meetings.core.transaction import keep_even_if_refused
 from meetings.database import utcnow
-from meetings.endpoints.models import Endpoint
 from meetings.errors import NotFound, ValidationError
 from meetings.extensions import db
 
@@ -73,7 +73,21 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
-def _validate_profile(username: str, role: str, endpoint_code: str | None) -> tuple[str, Endpoint | None]:
+def _endpoint_model() -> type:
+    """The endpoints domain's model, reached through the User.endpoint relationship: auth sits below
+    endpoints in the layers and imports nothing of it."""
+    return User.endpoint.property.mapper.class_
+
+
+def endpoint_choices() -> list[tuple[str, str]]:
+    """The active endpoints an operator can be bound to, for the user form (code, "name (code)")."""
+    endpoint = _endpoint_model()
+    rows = db.session.execute(select(endpoint.code, endpoint.name).where(endpoint.is_active.is_(True))
+                              .order_by(endpoint.kind, endpoint.name))
+    return [("", _("— none —"))] + [(code, f"{name} ({code})") for code, name in rows]
+
+
+def _validate_profile(username: str, role: str, endpoint_code: str | None) -> tuple[str, Any]:
     errors: dict[str, str] = {}
     username = username.strip().lower()
     if not username or len(username) > 80 or not set(username) <= USERNAME_CHARS:
@@ -82,7 +96,8 @@ def _validate_profile(username: str, role: str, endpoint_code: str | None) -> tu
         errors["role"] = _("Unknown role.")
     endpoint = None
     if role == OPERATOR:
-        endpoint = db.session.scalar(select(Endpoint).where(Endpoint.code == (endpoint_code or "")))
+        model = _endpoint_model()
+        endpoint = db.session.scalar(select(model).where(model.code == (endpoint_code or "")))
         if endpoint is None:
             errors["endpoint"] = _("An operator must be bound to an existing endpoint.")
     if errors:

@@ -4,17 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from meetings.auth import audit, services
 from meetings.auth.access import authenticated, public, roles
-from meetings.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
+from meetings.auth.forms import LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
 from meetings.auth.roles import ADMIN
+from meetings.auth.services import endpoint_choices as _endpoint_choices
 from meetings.core.feedback import feedback_on
+from meetings.core.forms import ConfirmForm
 from meetings.core.navigation import safe_next
-from meetings.endpoints.models import Endpoint
 from meetings.errors import ValidationError
-from meetings.extensions import db, limiter
+from meetings.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -100,12 +100,6 @@ def end_other_sessions():
 
 
 # ---- administration -------------------------------------------------------------------------
-
-def _endpoint_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Endpoint.code, Endpoint.name).where(Endpoint.is_active.is_(True))
-                              .order_by(Endpoint.kind, Endpoint.name))
-    return [("", _("— none —"))] + [(code, f"{name} ({code})") for code, name in rows]
-
 
 @bp.get("/admin/users")
 @roles(ADMIN)

@@ -5,7 +5,6 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetings.api.blueprint import bp, json_body
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
@@ -14,6 +13,7 @@ from meetings.booking.conflicts import group_by_meeting
 from meetings.booking.models import MeetingStatus
 from meetings.booking.serializers import meeting_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
+from meetings.core.api import bp, json_body
 from meetings.errors import ValidationError
 from meetings.extensions import db
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
@@ -27,17 +26,18 @@ from meetings.booking.models import (
 )
 from meetings.booking.rules import occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host, setup_buffer
 from meetings.booking.validation import MeetingValues, check_times
-from meetings.bridge import outbox as bridge_outbox
+from meetings.core.events import (
+    meeting_booked,
+    meeting_cancelled,
+    meeting_changed,
+    meeting_completed,
+    meeting_started,
+)
 from meetings.core.formatting import format_datetime
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, ValidationError
 from meetings.extensions import db
-from meetings.notify.invitations import queue_meeting_notifications, queue_removal_notifications
-
-# Sent when a meeting is held, by hand or by the scheduler (sender: the meeting; actor, now). Receivers run in
-# the same transaction: savings stores the meeting's snapshot (see meetings.savings.services).
-meeting_completed = signal("meeting-completed")
 
 
 def lock_bookings() -> None:
@@ -140,10 +140,8 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     audit.record("meeting.create", actor=actor, target_type="meeting", target_id=meetings[0].id,
                  summary=values.title, changes={"occurrences": len(meetings), "endpoints": len(endpoints),
                                                 "series": series.id if series else None})
-    if status == MeetingStatus.SCHEDULED:
-        for meeting in meetings:
-            queue_meeting_notifications(meeting, "created")
-            bridge_outbox.record_meeting_change(meeting)
+    for meeting in meetings:
+        meeting_booked.send(meeting, actor=actor)
     return meetings
 
 
@@ -210,6 +208,9 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
 def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: list[Endpoint],
            start: datetime, end: datetime, status: str, actor: User) -> None:
     before = _snapshot(meeting)
+    previous = {"title": meeting.title, "start_at": meeting.start_at, "end_at": meeting.end_at,
+                "test_at": meeting.test_at, "status": meeting.status, "host_code": meeting.host.code,
+                "endpoint_codes": before["endpoints"]}
     for key in ("title", "agenda", "organizer", "chair", "bridge_to_government"):
         if getattr(values, key) is not None:
             setattr(meeting, key, getattr(values, key))
@@ -227,11 +228,7 @@ def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: l
     if was_published:
         meeting.sequence += 1
     audit.record("meeting.update", actor=actor, target_type="meeting", target_id=meeting.id, changes=changes)
-    bridge_outbox.record_meeting_change(meeting)
-    if status == MeetingStatus.SCHEDULED:
-        queue_meeting_notifications(meeting, "updated" if was_published else "created")
-        if was_published and removed:
-            queue_removal_notifications(meeting, removed)
+    meeting_changed.send(meeting, actor=actor, previous=previous, removed=removed)
 
 
 def _sync_participants(meeting: Meeting, endpoints: list[Endpoint], attendees: dict[str, int]) -> list[Endpoint]:
@@ -268,15 +265,13 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: st
     targets = _targets(meeting, scope)
     now = utcnow()
     for target in targets:
-        was_published = target.status != MeetingStatus.DRAFT
+        previous_status = target.status
         target.status, target.cancelled_at, target.cancelled_by_id = MeetingStatus.CANCELLED, now, actor.id
         target.cancel_reason = reason.strip()
         target.sequence += 1
         db.session.execute(update(Participant).where(Participant.meeting_id == target.id).values(holds_slot=False))
         audit.record("meeting.cancel", actor=actor, target_type="meeting", target_id=target.id, summary=reason)
-        bridge_outbox.record_meeting_change(target)
-        if was_published:
-            queue_meeting_notifications(target, "cancelled")
+        meeting_cancelled.send(target, actor=actor, reason=target.cancel_reason, previous_status=previous_status)
     db.session.flush()
     return targets
 
@@ -325,6 +320,8 @@ def set_status(meeting: Meeting, status: str, *, actor: User | None, now: dateti
                  changes={"status": [before, status]})
     if status == MeetingStatus.COMPLETED:
         meeting_completed.send(meeting, actor=actor, now=now)
+    else:
+        meeting_started.send(meeting, actor=actor, now=now)
     return meeting
 
 

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from meetings.auth import audit
 from meetings.auth.access import authenticated, roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
 from meetings.booking import calendar as cal
@@ -21,6 +20,7 @@ from meetings.booking.models import STATUSES, Meeting, MeetingStatus
 from meetings.booking.validation import MINISTRY_ZONE, MeetingValues, parse_day, values_from_form
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import WEEKDAYS, to_local
+from meetings.core.forms import ConfirmForm
 from meetings.endpoints.services import EndpointFilter, groups_with_members, host_first, search_endpoints
 from meetings.errors import ConflictError, ValidationError
 

@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from meetings.auth.access import roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN, BOOKER
 from meetings.booking.conflicts import group_by_meeting
 from meetings.bridge import services
 from meetings.bridge.ics_import import MAX_BYTES, import_invitation
 from meetings.bridge.models import MESSAGE_STATES, OutboxState, RemoteStatus
 from meetings.core.feedback import feedback_on
+from meetings.core.forms import ConfirmForm
 from meetings.core.labels import label
 from meetings.endpoints.services import EndpointFilter, groups_with_members, host_first, search_endpoints
 from meetings.errors import ConflictError, ValidationError

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from meetings.api.blueprint import bp, query_bool
 from meetings.auth.access import authenticated
+from meetings.core.api import bp, query_bool
 from meetings.endpoints import services
 from meetings.endpoints.models import Endpoint, EndpointGroup
 

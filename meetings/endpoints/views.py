@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from meetings.auth.access import authenticated, roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
 from meetings.core.feedback import feedback_on
+from meetings.core.forms import ConfirmForm
 from meetings.endpoints import services
 from meetings.endpoints.forms import EndpointForm, GroupForm, MergeForm, RetireForm
 from meetings.endpoints.models import KINDS, REGIONS

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from flask_login import current_user
 
-from meetings.api.blueprint import bp
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
+from meetings.core.api import bp
 from meetings.database import utcnow
 from meetings.mcu import board, services
 

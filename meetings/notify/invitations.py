@@ -7,9 +7,9 @@ from meetings.booking.ics import meeting_calendar
 from meetings.booking.models import Meeting
 from meetings.core.formatting import to_local
 from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
+from meetings.core.links import answer_url
 from meetings.endpoints.models import Endpoint
 from meetings.notify.services import queue_mail, sender_address
-from meetings.readiness.signing import answer_url
 
 SUBJECT_PREFIXES = {"created": "Giấy mời", "updated": "Thay đổi", "cancelled": "Hủy", "removed": "Hủy tham dự"}
 OPENINGS = {

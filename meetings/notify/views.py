@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from meetings.auth.access import roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
+from meetings.core.forms import ConfirmForm
 from meetings.core.labels import label
 from meetings.notify import services
 from meetings.notify.models import MAIL_STATES, MailState

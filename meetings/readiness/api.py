@@ -5,10 +5,10 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetings.api.blueprint import bp, json_body
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
+from meetings.core.api import bp, json_body
 from meetings.database import utcnow
 from meetings.errors import ValidationError
 from meetings.readiness import queries, rules, services

@@ -18,12 +18,12 @@ from meetings.auth.roles import BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
 from meetings.core.formatting import to_local
 from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
+from meetings.core.links import answer_url, public_url
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.notify.services import queue_mail
 from meetings.readiness import rules
 from meetings.readiness.models import ESCALATION, ReadinessReminder, insert_or_skip
-from meetings.readiness.signing import answer_url, public_url
 
 log = logging.getLogger(__name__)
 

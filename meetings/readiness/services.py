@@ -11,8 +11,9 @@ from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
-from meetings.bridge import outbox as bridge_outbox
+from meetings.core.events import readiness_answered
 from meetings.core.formatting import format_datetime
+from meetings.core.links import LinkClaim
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -20,7 +21,6 @@ from meetings.extensions import db
 from meetings.readiness import rules
 from meetings.readiness.models import ANSWERS, TEST_RESULTS, ReadinessChange, TechnicalTest, TestStatus
 from meetings.readiness.queries import technical_slot_of
-from meetings.readiness.signing import LinkClaim
 
 NOTE_MAX = 500
 
@@ -164,9 +164,8 @@ def set_readiness(meeting: Meeting, participant: Participant, status: object, no
                  target_type="meeting", target_id=meeting.id, summary=f"{code}: {change.from_status} → {status}",
                  changes={"endpoint": code, "readiness": [change.from_status, status], "note": note,
                           "channel": channel, "on_behalf": change.on_behalf})
-    if participant.is_host:
-        # The main point's answer is the Ministry's answer to the government conference, if any.
-        bridge_outbox.record_readiness_change(meeting, status, note)
+    readiness_answered.send(participant, meeting=meeting, endpoint=participant.endpoint, aspect="answer",
+                            status=status, note=note, previous=change.from_status, actor=actor, channel=channel)
     db.session.flush()
     return change
 
@@ -245,5 +244,7 @@ def record_test(meeting: Meeting, participant: Participant, result: object, note
     audit.record("readiness.test", actor=actor, target_type="meeting", target_id=meeting.id,
                  summary=f"{code}: {before or '—'} → {result}",
                  changes={"endpoint": code, "test": [before, result], "note": note})
+    readiness_answered.send(participant, meeting=meeting, endpoint=participant.endpoint, aspect="test",
+                            status=result, note=note, previous=before, actor=actor, channel=channel)
     db.session.flush()
     return change

@@ -10,12 +10,13 @@ from flask_wtf import FlaskForm
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
+from meetings.core import links as signing
 from meetings.core.feedback import feedback_on
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.endpoints.services import EndpointFilter, search_endpoints
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from meetings.readiness import geography, monitoring, queries, rules, services, signing
+from meetings.readiness import geography, monitoring, queries, rules, services
 from meetings.readiness.forms import AnswerForm, CallResultForm, ProbeCheckForm
 from meetings.readiness.probes import ProbeOutcome
 

@@ -6,12 +6,12 @@ from typing import Any
 from flask import jsonify
 from flask_login import current_user
 
-from meetings.api.blueprint import bp
 from meetings.attendance.models import AttendanceStatus
 from meetings.auth.access import authenticated
 from meetings.booking import queries
 from meetings.booking.models import Meeting
 from meetings.booking.services import get_meeting
+from meetings.core.api import bp
 from meetings.core.formatting import isoformat_local
 from meetings.savings import services
 

@@ -9,11 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from meetings.attendance.services import attendance_changed, records_of
+from meetings.attendance.services import records_of
 from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.models import Meeting, MeetingStatus, Participant
-from meetings.booking.services import meeting_completed
 from meetings.core.formatting import to_local
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError
@@ -144,7 +143,7 @@ def report(meeting: Meeting) -> Report:
                   computed_by=snapshot.computed_by.username if snapshot.computed_by else None, reason=snapshot.reason)
 
 
-def _lock(meeting: Meeting) -> None:
+def lock_meeting(meeting: Meeting) -> None:
     """Hold the meeting's row (PostgreSQL; SQLite writes one at a time anyway) and read its status afresh, so that
     completing a meeting and recording its attendance at the same moment never store each other's half."""
     db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
@@ -154,7 +153,7 @@ def _lock(meeting: Meeting) -> None:
 def store_snapshot(meeting: Meeting, rates: Rates, *, rate_id: int | None, actor: User | None,
                    reason: str) -> SavingsSnapshot:
     """Compute with these rates (of version rate_id) and store the result as the meeting's snapshot."""
-    _lock(meeting)
+    lock_meeting(meeting)
     result, sources = _compute(meeting, rates)
     previous = snapshot_of(meeting)
     if previous is not None:
@@ -186,31 +185,3 @@ def recompute(meeting: Meeting, *, actor: User | None) -> SavingsSnapshot:
                  changes={"total_vnd": [before, snapshot.total_vnd]})
     return snapshot
 
-
-def _on_completed(meeting: Meeting, *, actor: User | None = None, **extra: object) -> None:
-    """A meeting was held: store its savings with the rates in force on its day."""
-    rate = rate_on(meeting_day(meeting))
-    if rate is None:
-        log.warning("meeting %s held with no cost rates in force: no savings stored", meeting.id)
-        return
-    snapshot = store_snapshot(meeting, rate.to_rates(), rate_id=rate.id, actor=actor, reason="completed")
-    audit.record("savings.store", actor=actor, target_type="meeting", target_id=meeting.id,
-                 summary=f"rates of {snapshot.rates_effective_from.isoformat()}",
-                 changes={"total_vnd": snapshot.total_vnd})
-
-
-def _on_attendance_changed(meeting: Meeting, *, actor: User | None = None, **extra: object) -> None:
-    """Attendance recorded after the meeting was held updates its snapshot, with the snapshot's own rates."""
-    _lock(meeting)
-    if meeting.status != MeetingStatus.COMPLETED:
-        return
-    snapshot = snapshot_of(meeting)
-    if snapshot is None:
-        _on_completed(meeting, actor=actor)
-        return
-    store_snapshot(meeting, Rates.from_dict(snapshot.rates), rate_id=snapshot.rate_id, actor=actor,
-                   reason="attendance")
-
-
-meeting_completed.connect(_on_completed, weak=False)
-attendance_changed.connect(_on_attendance_changed, weak=False)

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from meetings.auth.access import authenticated, roles
-from meetings.auth.forms import ConfirmForm
 from meetings.auth.roles import ADMIN
 from meetings.booking import queries
 from meetings.booking.services import get_meeting
 from meetings.core.feedback import feedback_on
+from meetings.core.forms import ConfirmForm
 from meetings.errors import ConflictError, ValidationError
 from meetings.savings import rates as rate_service
 from meetings.savings import services

@@ -1,20 +1,25 @@
-"""The one list of periodic sweeps, gathered from each domain's jobs module."""
+"""The one list of periodic sweeps. The factory hands it each domain's SWEEPS (meetings/<domain>/jobs.py):
+the scheduler knows no domain."""
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Flask, current_app
 
 from meetings.scheduler.sweep import Sweep
 
+EXTENSION = "meetings.sweeps"
 
-def all_sweeps() -> list[Sweep]:
-    """Every domain's sweeps; names are unique (ValueError otherwise)."""
-    # Imported when asked for, so that loading the CLI does not import every domain's services.
-    from meetings.booking.jobs import SWEEPS as booking_sweeps
-    from meetings.bridge.jobs import SWEEPS as bridge_sweeps
-    from meetings.mcu.jobs import SWEEPS as mcu_sweeps
-    from meetings.notify.jobs import SWEEPS as notify_sweeps
-    from meetings.readiness.jobs import SWEEPS as readiness_sweeps
 
-    sweeps = [*booking_sweeps, *notify_sweeps, *bridge_sweeps, *readiness_sweeps, *mcu_sweeps]
+def register_sweeps(app: Flask, *groups: Iterable[Sweep]) -> None:
+    """Keep the domains' sweeps on the app, in the order given; names are unique (ValueError otherwise)."""
+    sweeps = [sweep for group in groups for sweep in group]
     names = [sweep.name for sweep in sweeps]
     if len(names) != len(set(names)):
         raise ValueError(f"duplicate sweep names in {names}")
-    return sweeps
+    app.extensions[EXTENSION] = sweeps
+
+
+def all_sweeps() -> list[Sweep]:
+    """Every domain's sweeps, as the factory registered them."""
+    return list(current_app.extensions.get(EXTENSION, []))

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import jsonify, request
 
-from meetings.api.blueprint import bp
 from meetings.auth.access import roles
 from meetings.auth.roles import STAFF
+from meetings.core.api import bp
 from meetings.core.formatting import local_today
 from meetings.errors import ValidationError
 from meetings.stats import services

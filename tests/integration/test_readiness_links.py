@@ -11,9 +11,9 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select, update
 
 from meetings.booking.models import Meeting
+from meetings.core.links import make_token
 from meetings.extensions import db
 from meetings.notify.models import OutgoingMail
-from meetings.readiness.signing import make_token
 from tests.factories import AN_GIANG, HA_NOI, changes_of, endpoint, future_day, meeting_body, participant, upcoming
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/r/[A-Za-z0-9_\-.]+)")

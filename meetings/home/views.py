@@ -1,4 +1,4 @@
-"""The home page, the language switch and the health check."""
+"""The home page, the language switch and the health check (the blueprint keeps its historic name, core)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -14,7 +14,7 @@ from meetings.endpoints.services import counts_by_kind
 from meetings.extensions import db
 from meetings.readiness.queries import operator_agenda
 
-bp = Blueprint("core", __name__)
+bp = Blueprint("core", __name__)  # url_for("core.index") across the templates
 
 
 @bp.get("/")

@@ -1,4 +1,4 @@
-"""The /api/v1 blueprint and the helpers every JSON route uses."""
+"""The /api/v1 blueprint and the helpers every JSON route uses (each domain adds its routes in its api.py)."""
 from __future__ import annotations
 
 from typing import Any

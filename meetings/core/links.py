@@ -1,5 +1,5 @@
 """Signed, expiring links that let an endpoint's contact answer for one meeting without signing in,
-and the absolute URLs that e-mails carry."""
+and the absolute URLs that e-mails carry (notify's invitations and readiness's reminders both carry them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
