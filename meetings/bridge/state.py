@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from meetings.auth.models import User
@@ -12,7 +13,7 @@ from meetings.auth.roles import ADMIN
 from meetings.bridge.client import ClientSettings, GovconfClient, GovconfError
 from meetings.bridge.models import BridgeState
 from meetings.extensions import db
-from meetings.notify.services import queue_mail
+from meetings.notify.services import mail_language, queue_mail, render_mail
 
 log = logging.getLogger(__name__)
 STATE_ID = 1
@@ -70,8 +71,7 @@ def _alert_admins(reason: str) -> None:
         log.error("govconf: no active admin has an e-mail address to alert about the refused credentials")
         return
     base = current_app.config.get("PUBLIC_URL", "")
-    queue_mail(addresses, "[Hội nghị trực tuyến] Government system refuses our credentials (401)",
-               "The government conference system refused the Ministry's API key (HTTP 401).\n"
-               "Delivery to it is paused; no message is lost: they wait in the outbox.\n"
-               f"Check GOVCONF_KEY_ID and GOVCONF_SECRET, then resume delivery at {base}/admin/govconf/outbox\n\n"
-               f"Answer: {reason}\n")
+    text, html = render_mail("govconf_paused", outbox_url=f"{base}/admin/govconf/outbox", reason=reason)
+    with mail_language():
+        subject = _("[Online meetings] The government system refuses our credentials (401)")
+    queue_mail(addresses, subject, text, html=html)

@@ -71,7 +71,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def build_message(mail: OutgoingMail, sender: str, now: datetime) -> EmailMessage:
-    """The MIME message: the text body, and the .ics as a text/calendar part that clients show as an invitation."""
+    """The MIME message: the text body (with its HTML alternative, if any: multipart/alternative), and the .ics
+    as a text/calendar attachment that clients show as an invitation."""
     message = EmailMessage()
     message["Subject"] = mail.subject
     message["From"] = sender
@@ -82,6 +83,8 @@ def build_message(mail: OutgoingMail, sender: str, now: datetime) -> EmailMessag
     message["Message-ID"] = f"<mail-{mail.id}-{int(mail.created_at.timestamp())}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body_text)
+    if mail.body_html:
+        message.add_alternative(mail.body_html, subtype="html")
     if mail.calendar is not None:
         message.add_attachment(mail.calendar.encode("utf-8"), maintype="text", subtype="calendar",
                                filename=mail.attachment_name,

@@ -3,23 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from meetings.booking.ics import meeting_calendar
 from meetings.booking.models import Meeting
 from meetings.core.formatting import to_local
 from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
 from meetings.core.links import answer_url
 from meetings.endpoints.models import Endpoint
-from meetings.notify.services import queue_mail, sender_address
+from meetings.notify.services import mail_language, queue_mail, render_mail, sender_address
 
-SUBJECT_PREFIXES = {"created": "Giấy mời", "updated": "Thay đổi", "cancelled": "Hủy", "removed": "Hủy tham dự"}
-OPENINGS = {
-    "created": "Bộ Tư pháp trân trọng kính mời quý đơn vị tham dự hội nghị trực tuyến sau:",
-    "updated": "Hội nghị trực tuyến sau đã thay đổi thông tin. Xin quý đơn vị lưu ý thông tin mới:",
-    "cancelled": "Hội nghị trực tuyến sau đã bị hủy:",
-    "removed": "Quý đơn vị không còn trong danh sách điểm cầu tham dự hội nghị trực tuyến sau:",
-}
-CLOSING = ("Tệp lịch (.ics) đính kèm cập nhật lịch của quý đơn vị.\n\n"
-           "--\nHội nghị trực tuyến Bộ Tư pháp\nThư gửi tự động, xin không trả lời thư này.")
+SUBJECT_PREFIXES = {"created": _l("Invitation"), "updated": _l("Change"), "cancelled": _l("Cancellation"),
+                    "removed": _l("No longer invited")}
 
 
 def queue_meeting_notifications(meeting: Meeting, change: str) -> int:
@@ -51,39 +46,27 @@ def _endpoints_of(meeting: Meeting) -> list[Endpoint]:
 
 
 def _queue(meeting: Meeting, change: str, endpoints: Iterable[Endpoint], calendar: bytes) -> int:
-    subject = f"{SUBJECT_PREFIXES[change]}: {meeting.title} — {format_datetime(meeting.start_at)}"
+    with mail_language():
+        subject = f"{SUBJECT_PREFIXES[change]}: {meeting.title} — {format_datetime(meeting.start_at)}"
     queued = 0
     for endpoint in endpoints:
         if not endpoint.contact_email:
             continue
-        queue_mail([endpoint.contact_email], subject, mail_body(meeting, change, endpoint), calendar=calendar,
-                   meeting_id=meeting.id)
+        text, html = mail_body(meeting, change, endpoint)
+        queue_mail([endpoint.contact_email], subject, text, html=html, calendar=calendar, meeting_id=meeting.id)
         queued += 1
     return queued
 
 
-def mail_body(meeting: Meeting, change: str, endpoint: Endpoint) -> str:
-    """The Vietnamese text of the mail to one endpoint."""
-    lines = [f"Kính gửi: {endpoint.name}", "", OPENINGS[change], "",
-             f"Tên hội nghị: {meeting.title}",
-             f"Thời gian: {_time_range(meeting)} (giờ Hà Nội)"]
-    if meeting.test_at:
-        lines.append(f"Kiểm tra kỹ thuật: {format_datetime(meeting.test_at)}")
-    lines += [f"Điểm cầu chính: {meeting.host.name}",
-              f"Đơn vị chủ trì: {meeting.organizer or '—'}",
-              f"Chủ trì: {meeting.chair or '—'}"]
-    if meeting.agenda:
-        lines += ["", "Nội dung:", meeting.agenda.strip()]
-    if change == "cancelled" and meeting.cancel_reason:
-        lines += ["", f"Lý do hủy: {meeting.cancel_reason}"]
-    if change in ("created", "updated"):
-        lines += ["", "Xác nhận điểm cầu sẵn sàng, hoặc chưa sẵn sàng kèm lý do, tại đường dẫn sau "
-                  "(không cần đăng nhập; dùng được đến giờ bắt đầu):",
-                  answer_url(meeting.id, endpoint.id, meeting.sequence)]
-    return "\n".join(lines + ["", CLOSING]) + "\n"
+def mail_body(meeting: Meeting, change: str, endpoint: Endpoint) -> tuple[str, str]:
+    """The text and HTML of the mail to one endpoint (templates/mail/invitation.*), in Vietnamese."""
+    link = answer_url(meeting.id, endpoint.id, meeting.sequence) if change in ("created", "updated") else None
+    return render_mail("invitation", meeting=meeting, change=change, endpoint=endpoint, when=time_range(meeting),
+                       test_at=format_datetime(meeting.test_at), answer_url=link)
 
 
-def _time_range(meeting: Meeting) -> str:
+def time_range(meeting: Meeting) -> str:
+    """'01/12/2026 08:00 – 11:30', or both dates and times when the meeting runs over several days."""
     start, end = to_local(meeting.start_at), to_local(meeting.end_at)
     end_text = end.strftime("%H:%M") if end.date() == start.date() else format_datetime(meeting.end_at)
     return f"{format_datetime(meeting.start_at)} – {end_text}"

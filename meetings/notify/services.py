@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -41,20 +42,38 @@ def _calendar_text(calendar: bytes | str, method: str | None) -> tuple[str, str]
     return text, method
 
 
-def queue_mail(recipients: Iterable[str] | str, subject: str, body: str, *, calendar: bytes | str | None = None,
-               calendar_method: str | None = None, meeting_id: int | None = None) -> OutgoingMail:
+def queue_mail(recipients: Iterable[str] | str, subject: str, body: str, *, html: str | None = None,
+               calendar: bytes | str | None = None, calendar_method: str | None = None,
+               meeting_id: int | None = None) -> OutgoingMail:
     """Add a message to the current transaction; the send-mail sweep delivers it once that commits.
 
+    `body` is the plain text; `html`, if given, goes with it as multipart/alternative (see render_mail).
     The iCalendar METHOD is read from the attachment when not given. Raises ValueError on a message
     without recipients or with an unknown METHOD (programming errors, not user input).
     """
     mail = OutgoingMail(recipients=_clean_recipients(recipients), subject=" ".join(subject.split())[:500],
-                        body_text=body, meeting_id=meeting_id, state=MailState.PENDING, attempts=0,
+                        body_text=body, body_html=html, meeting_id=meeting_id, state=MailState.PENDING, attempts=0,
                         next_attempt_at=utcnow())
     if calendar is not None:
         mail.calendar, mail.calendar_method = _calendar_text(calendar, calendar_method)
     db.session.add(mail)
     return mail
+
+
+MAIL_LOCALE = "vi"  # the recipients' language, whatever the language of the user whose action sends the mail
+
+
+def mail_language():
+    """A context in which gettext speaks the mail's language (for subjects built in code)."""
+    return force_locale(MAIL_LOCALE)
+
+
+def render_mail(name: str, **context) -> tuple[str, str]:
+    """The plain text and the HTML of templates/mail/<name>.txt and .html, in the mail's language."""
+    with mail_language():
+        text = render_template(f"mail/{name}.txt", **context)
+        html = render_template(f"mail/{name}.html", **context)
+    return text.rstrip("\n") + "\n", html
 
 
 def list_mail(*, state: str | None = None, page: int = 1, per_page: int = 50):

@@ -10,25 +10,24 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
 from meetings.auth.roles import BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
-from meetings.core.formatting import to_local
 from meetings.core.formatting import weekday_datetime as format_datetime  # mails name the weekday
 from meetings.core.links import answer_url, public_url
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
-from meetings.notify.services import queue_mail
+from meetings.notify.invitations import time_range
+from meetings.notify.services import mail_language, queue_mail, render_mail
 from meetings.readiness import rules
 from meetings.readiness.models import ESCALATION, ReadinessReminder, insert_or_skip
 
 log = logging.getLogger(__name__)
-
-SIGNATURE = "--\nHội nghị trực tuyến Bộ Tư pháp\nThư gửi tự động, xin không trả lời thư này."
-
 
 def send_due_reminders(now: datetime) -> int:
     """Remind pending endpoints at each offset and alert bookers at the escalation time; returns mails queued."""
@@ -76,8 +75,8 @@ def _remind_pending(meetings: list[Meeting], offsets: tuple[int, ...], now: date
             log.warning("readiness: meeting %s: %s has no e-mail address; reminder %s not sent",
                         meeting.id, endpoint.code, reminder.kind)
             continue
-        mail = queue_mail(recipients, reminder_subject(meeting), reminder_body(meeting, endpoint, offset),
-                          meeting_id=meeting.id)
+        text, html = reminder_body(meeting, endpoint, offset)
+        mail = queue_mail(recipients, reminder_subject(meeting), text, html=html, meeting_id=meeting.id)
         db.session.flush()
         reminder.recipients, reminder.mail_id = list(mail.recipients), mail.id
         queued += 1
@@ -134,8 +133,9 @@ def _escalate(meeting: Meeting, minutes: int, now: datetime) -> int:
     if not recipients:
         log.warning("readiness: meeting %s: no booker has an e-mail address; escalation not sent", meeting.id)
         return 0
-    mail = queue_mail(recipients, escalation_subject(meeting, len(reminder.endpoints)),
-                      escalation_body(meeting, not_ready, silent, total, minutes), meeting_id=meeting.id)
+    text, html = escalation_body(meeting, not_ready, silent, total, minutes)
+    mail = queue_mail(recipients, escalation_subject(meeting, len(reminder.endpoints)), text, html=html,
+                      meeting_id=meeting.id)
     db.session.flush()
     reminder.recipients, reminder.mail_id = list(mail.recipients), mail.id
     return 1
@@ -150,58 +150,47 @@ def escalation_recipients(meeting: Meeting) -> list[str]:
         and_(User.role == BOOKER, User.is_active.is_(True), User.email != "")).order_by(User.username)))
 
 
-# ---- the mails (Vietnamese, like the invitations) -----------------------------------------------
-
-def _when(meeting: Meeting) -> str:
-    start, end = to_local(meeting.start_at), to_local(meeting.end_at)
-    end_text = end.strftime("%H:%M") if end.date() == start.date() else format_datetime(meeting.end_at)
-    return f"{format_datetime(meeting.start_at)} – {end_text}"
-
+# ---- the mails (templates/mail/reminder.* and escalation.*, in Vietnamese like the invitations) -----------
 
 def _lead_time(minutes: int) -> str:
     if minutes % 1440 == 0:
-        return f"{minutes // 1440 * 24} giờ"
-    return f"{minutes // 60} giờ" if minutes % 60 == 0 else f"{minutes} phút"
-
-
-def _meeting_lines(meeting: Meeting) -> list[str]:
-    lines = [f"Tên hội nghị: {meeting.title}", f"Thời gian: {_when(meeting)} (giờ Hà Nội)"]
-    if meeting.test_at:
-        lines.append(f"Kiểm tra kỹ thuật: {format_datetime(meeting.test_at)}")
-    return lines + [f"Điểm cầu chính: {meeting.host.name}"]
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 1440 * 24)
+    if minutes % 60 == 0:
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def reminder_subject(meeting: Meeting) -> str:
-    return f"Nhắc xác nhận sẵn sàng: {meeting.title} — {format_datetime(meeting.start_at)}"
+    with mail_language():
+        return _("Please confirm readiness: %(title)s — %(when)s", title=meeting.title,
+                 when=format_datetime(meeting.start_at))
 
 
-def reminder_body(meeting: Meeting, endpoint: Endpoint, offset: int) -> str:
-    lines = [f"Kính gửi: {endpoint.name}", "",
-             f"Còn khoảng {_lead_time(offset)} nữa hội nghị trực tuyến sau bắt đầu, nhưng điểm cầu của "
-             "quý đơn vị chưa xác nhận sẵn sàng:", "", *_meeting_lines(meeting), "",
-             "Xin quý đơn vị xác nhận «Sẵn sàng», hoặc «Chưa sẵn sàng» kèm lý do, tại đường dẫn sau "
-             "(không cần đăng nhập):",
-             answer_url(meeting.id, endpoint.id, meeting.sequence), "",
-             f"Hoặc đăng nhập hệ thống: {public_url('core.index')}", "", SIGNATURE]
-    return "\n".join(lines) + "\n"
+def reminder_body(meeting: Meeting, endpoint: Endpoint, offset: int) -> tuple[str, str]:
+    """The text and HTML of the reminder to one endpoint that has not answered."""
+    with mail_language():
+        lead = _lead_time(offset)
+    return render_mail("reminder", meeting=meeting, endpoint=endpoint, when=time_range(meeting), lead=lead,
+                       test_at=format_datetime(meeting.test_at),
+                       answer_url=answer_url(meeting.id, endpoint.id, meeting.sequence),
+                       index_url=public_url("core.index"))
 
 
 def escalation_subject(meeting: Meeting, count: int) -> str:
-    return (f"Cảnh báo: {count} điểm cầu chưa sẵn sàng — {meeting.title} — "
-            f"{format_datetime(meeting.start_at)}")
+    with mail_language():
+        return _("Warning: %(count)d endpoints not ready — %(title)s — %(when)s", count=count, title=meeting.title,
+                 when=format_datetime(meeting.start_at))
 
 
-def escalation_body(meeting: Meeting, not_ready: list, silent: list, total: int, minutes: int) -> str:
-    lines = [f"Còn {_lead_time(minutes)} nữa hội nghị trực tuyến sau bắt đầu; "
-             f"{len(not_ready) + len(silent)}/{total} điểm cầu chưa sẵn sàng:", "", *_meeting_lines(meeting)]
-    if not_ready:
-        lines += ["", f"Báo chưa sẵn sàng ({len(not_ready)}):"]
-        lines += [f"- {e.name}: {p.readiness_note}" for p, e in not_ready]
-    if silent:
-        lines += ["", f"Chưa trả lời ({len(silent)}):"]
-        lines += [f"- {e.name}" + (f" — liên hệ: {_contact(e)}" if _contact(e) else "") for _, e in silent]
-    lines += ["", f"Bảng theo dõi sẵn sàng: {public_url('readiness.board', meeting_id=meeting.id)}", "", SIGNATURE]
-    return "\n".join(lines) + "\n"
+def escalation_body(meeting: Meeting, not_ready: list, silent: list, total: int, minutes: int) -> tuple[str, str]:
+    """The text and HTML of the alert to the booker: who said not ready (with why), who has not answered."""
+    with mail_language():
+        lead = _lead_time(minutes)
+    contacts = {endpoint.id: _contact(endpoint) for _participant, endpoint in silent}
+    return render_mail("escalation", meeting=meeting, when=time_range(meeting), lead=lead, not_ready=not_ready,
+                       test_at=format_datetime(meeting.test_at),
+                       silent=silent, total=total, contacts=contacts,
+                       board_url=public_url("readiness.board", meeting_id=meeting.id))
 
 
 def _contact(endpoint: Endpoint) -> str:

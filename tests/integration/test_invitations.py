@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import icalendar
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from meetings.database import utcnow
 from meetings.extensions import db
-from meetings.notify.delivery import send_due_mail
+from meetings.notify.delivery import build_message, send_due_mail
 from meetings.notify.invitations import queue_meeting_notifications, queue_removal_notifications
 from meetings.notify.models import OutgoingMail
 from tests.factories import endpoint, make_meeting, set_aside_queued_mail
@@ -95,7 +96,33 @@ def test_an_invitation_reaches_the_mail_server_as_an_invitation(app, contacts, m
     message = next(m for m in smtp.messages if m["To"] == "thads@angiang.moj.gov.vn")
     assert message["Subject"] == f"Giấy mời: {meeting.title} — Thứ Hai, 03/03/2031 08:00"
     body, attachment = message.iter_parts()
-    assert "Kính gửi: Cục Thi hành án dân sự tỉnh An Giang" in body.get_content()
+    text, _html = body.iter_parts()
+    assert "Kính gửi: Cục Thi hành án dân sự tỉnh An Giang" in text.get_content()
     assert attachment.get_content_type() == "text/calendar" and attachment.get_param("method") == "REQUEST"
     event = icalendar.Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")[0]
     assert event["UID"] == meeting.ics_uid and event["SUMMARY"] == meeting.title
+
+
+def test_the_mail_is_plain_text_and_html_in_vietnamese_with_the_calendar_attached(app, contacts):
+    meeting = make_meeting(agenda="Báo cáo <tổng kết>; thảo luận")
+    with force_locale("en"):  # the booker reads English; the endpoints read Vietnamese
+        queue_meeting_notifications(meeting, "created")
+    mail = _mails(meeting)["thads@angiang.moj.gov.vn"]
+    message = build_message(mail, app.config["MAIL_FROM"], utcnow())
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, html = alternative.iter_parts()
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert text.get_content() == mail.body_text and "Kính gửi: Cục Thi hành án dân sự tỉnh An Giang" in mail.body_text
+    assert "Báo cáo <tổng kết>; thảo luận" in text.get_content()
+    page = html.get_content()
+    assert "<p>Kính gửi: Cục Thi hành án dân sự tỉnh An Giang</p>" in page
+    assert "Báo cáo &lt;tổng kết&gt;; thảo luận" in page  # escaped in HTML only
+    assert "font-family:Arial, 'Segoe UI'" in page and 'lang="vi"' in page
+    assert "/r/" in page and "/r/" in text.get_content()  # the answer link in both parts
+    assert mail.subject.startswith("Giấy mời: ")
+    assert attachment.get_content_type() == "text/calendar" and attachment.get_filename() == "invite.ics"
+    assert attachment.get_param("method") == "REQUEST"
+    assert icalendar.Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")[0]["UID"] == meeting.ics_uid
+
