@@ -18,7 +18,7 @@ export DEMO_PASSWORD
 CATALOGS := $(wildcard meetings/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint browser translations extract-messages clean
+.PHONY: install run test lint browser e2e-tools translations extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -92,7 +92,12 @@ browser:
 	  fi; \
 	fi
 
-test: install lint browser
+# axe-core for the accessibility checks of the browser tests: installed under tests/e2e only, never served.
+e2e-tools:
+	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --silent \
+	  || { echo "Installing axe-core for the browser tests failed (npm ci in tests/e2e)."; exit 1; }
+
+test: install lint browser e2e-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: install

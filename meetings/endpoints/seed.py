@@ -53,11 +53,22 @@ def seed_endpoints() -> int:
     return len(added)
 
 
+def demo_phone(number: int) -> str:
+    """A clearly made-up mobile number, 0900 000 0xx (the 0900 000 block is not handed out)."""
+    return f"0900 000 {number:03d}"
+
+
 def seed_demo_contacts() -> int:
-    """Demo only: give endpoints without a contact a made-up one, so invitations show in the mail log."""
-    missing = list(db.session.scalars(select(Endpoint).where(Endpoint.contact_email == "")))
-    for endpoint in missing:
+    """Demo only: give endpoints without a contact a made-up one (name, e-mail and phone), so invitations show
+    in the mail log and the readiness board has a number to call. The production seed leaves contacts empty."""
+    endpoints = list(db.session.scalars(select(Endpoint).order_by(Endpoint.id)))
+    changed = 0
+    for number, endpoint in enumerate(endpoints, start=1):
+        if endpoint.contact_email and endpoint.contact_phone:
+            continue
         endpoint.contact_name = endpoint.contact_name or "Kỹ thuật viên điểm cầu (dữ liệu mẫu)"
-        endpoint.contact_email = f"{endpoint.code}@demo.invalid"
+        endpoint.contact_email = endpoint.contact_email or f"{endpoint.code}@demo.invalid"
+        endpoint.contact_phone = endpoint.contact_phone or demo_phone(number)
+        changed += 1
     db.session.flush()
-    return len(missing)
+    return changed

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,43 @@ def login(page):
         page.wait_for_load_state()
 
     return sign_in
+
+
+AXE_PATH = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's source, installed under tests/e2e by `make test` (or here when missing); injected into the
+    page under test by Playwright, never served by the application."""
+    if not AXE_PATH.exists():
+        npm = shutil.which("npm")
+        if not npm:
+            pytest.fail("The accessibility checks need axe-core: install Node.js and npm, then run make test.",
+                        pytrace=False)
+        subprocess.run([npm, "ci", "--prefix", str(AXE_PATH.parents[2]), "--no-audit", "--no-fund", "--silent"],
+                       check=True)
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def check_accessibility(axe_source):
+    """Runs axe-core on the page as it is and fails on any serious or critical violation, listing them."""
+    def check(page, label: str = ""):
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '')),
+                count: v.nodes.length}));
+        }""")
+        if result:
+            lines = [f"{label or page.url}: {len(result)} serious/critical axe-core violation(s)"]
+            for violation in result:
+                lines.append(f"- {violation['id']} ({violation['impact']}, {violation['count']} elements): "
+                             f"{violation['help']}")
+                lines.extend(f"    {node}" for node in violation["nodes"])
+            pytest.fail("\n".join(lines), pytrace=False)
+
+    return check

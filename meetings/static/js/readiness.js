@@ -44,7 +44,8 @@
   var pollMs = Math.max(parseInt(board.getAttribute("data-poll-seconds"), 10) || 5, 1) * 1000;
   var etag = '"' + board.getAttribute("data-version") + '"';
   var timer = null;
-  var filter = "all";
+  var startGroup = board.querySelector("[data-start-filter]");
+  var filter = startGroup ? startGroup.getAttribute("data-start-filter") : "all";
   var search = document.getElementById("board-search");
   var live = board.querySelector("[data-testid='live-status']");
   var rows = {};
@@ -178,20 +179,23 @@
     }
   }
 
+  function addPhone(entry, item) {
+    var phone = rows[item.endpoint] ? rows[item.endpoint].getAttribute("data-phone") : "";
+    if (phone) {
+      var call = element("a", "", phone);
+      call.href = "tel:" + phone.replace(/\s+/g, "");
+      entry.appendChild(document.createTextNode(" · "));
+      entry.appendChild(call);
+    }
+  }
+
   function updateAttention(items) {
     fillList("not_ready", items.filter(function (item) { return item.status === "not_ready"; }), function (entry, item) {
       entry.appendChild(document.createTextNode(": "));
       entry.appendChild(element("span", "attention-note", item.note));
+      addPhone(entry, item);
     });
-    fillList("pending", items.filter(function (item) { return item.status === "pending"; }), function (entry, item) {
-      var phone = rows[item.endpoint] ? rows[item.endpoint].getAttribute("data-phone") : "";
-      if (phone) {
-        var call = element("a", "", phone);
-        call.href = "tel:" + phone;
-        entry.appendChild(document.createTextNode(" · "));
-        entry.appendChild(call);
-      }
-    });
+    fillList("pending", items.filter(function (item) { return item.status === "pending"; }), addPhone);
   }
 
   function historyItem(change) {
@@ -240,6 +244,7 @@
     data.items.forEach(function (item) { seen += updateRow(item) ? 1 : 0; });
     if (seen !== data.items.length || seen !== Object.keys(rows).length) { noticeReload(); }
     Object.keys(data.counts).forEach(function (key) { setCount(key, data.counts[key]); });
+    setCount("attention", (data.counts.pending || 0) + (data.counts.not_ready || 0));
     setCount("test_ok", data.tests.test_ok);
     setCount("test_failed", data.tests.test_failed);
     setCount("probe_ok", data.probes.ok);
@@ -282,6 +287,7 @@
   // ---- filters -------------------------------------------------------------------------------------
   function matches(row) {
     if (filter === "all") { return true; }
+    if (filter === "attention") { return row.getAttribute("data-state") !== "ready"; }
     if (filter === "test_failed" || filter === "untested") { return row.getAttribute("data-test") === filter; }
     if (filter === "probe_failed") { return row.getAttribute("data-probe") === "failed"; }
     return row.getAttribute("data-state") === filter;
@@ -307,6 +313,7 @@
     });
   });
   if (search) { search.addEventListener("input", applyFilter); }
+  applyFilter();
 
   // ---- answering for an endpoint and recording test calls, in a dialog -------------------------
   function setupModal(id, pageUrl, apiUrl, field) {
