@@ -128,3 +128,15 @@ def test_bad_questions_get_field_messages_and_operators_are_refused(client, head
 def test_a_past_day_has_no_free_slot(client, headers):
     yesterday = datetime.now(ZONE) - timedelta(days=1)
     assert _availability(client, headers, yesterday, endpoints="thads-an-giang")["free"] == []
+
+
+def test_the_answer_for_63_departments_takes_a_fixed_number_of_queries(client, headers, count_queries):
+    day = future_day(weeks=3, weekday=1)
+    client.post("/api/v1/meetings", json=meeting_body(day, start=(9, 0), end=(11, 0), endpoints=[],
+                                                      groups=["all-enforcement"]), headers=headers)
+    with count_queries() as few:
+        _availability(client, headers, day, endpoints="thads-an-giang")
+    with count_queries() as many:
+        answer = _availability(client, headers, day, groups="all-enforcement")
+    assert len(answer["busy"]) == 64
+    assert len(many) <= len(few) + 2  # the group's lookup, not one query per endpoint

@@ -165,3 +165,17 @@ def test_the_meeting_page_follows_the_meetings_life(client, auth, bearer):
     operator = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
     assert 'data-testid="edit-link"' not in operator and 'data-testid="meeting-history"' not in operator
     assert "savings-link" not in operator
+
+
+def test_the_meeting_page_of_63_departments_takes_as_many_queries_as_a_small_one(client, auth, bearer, count_queries):
+    small = client.post("/api/v1/meetings", json=meeting_body(future_day(weeks=7)), headers=bearer()).get_json()
+    large = client.post("/api/v1/meetings", json=meeting_body(future_day(weeks=7, weekday=2), endpoints=[],
+                                                              groups=["all-enforcement"]), headers=bearer()).get_json()
+    auth.login("booker")
+    client.get(f"/meetings/{small['id']}")
+    with count_queries() as few:
+        client.get(f"/meetings/{small['id']}")
+    with count_queries() as many:
+        page = client.get(f"/meetings/{large['id']}").get_data(as_text=True)
+    assert page.count("data-endpoint=") == 64
+    assert len(many) <= len(few)
