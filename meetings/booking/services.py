@@ -320,8 +320,9 @@ def set_status(meeting: Meeting, status: str, *, actor: User | None, now: dateti
                  changes={"status": [before, status]})
     if status == MeetingStatus.COMPLETED:
         meeting_completed.send(meeting, actor=actor, now=now)
-    else:
+    elif status == MeetingStatus.IN_PROGRESS:
         meeting_started.send(meeting, actor=actor, now=now)
+    # Back to scheduled (started by mistake) is recorded in the audit log and the meeting's history only.
     return meeting
 
 

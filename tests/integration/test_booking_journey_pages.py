@@ -179,3 +179,21 @@ def test_the_meeting_page_of_63_departments_takes_as_many_queries_as_a_small_one
         page = client.get(f"/meetings/{large['id']}").get_data(as_text=True)
     assert page.count("data-endpoint=") == 64
     assert len(many) <= len(few)
+
+
+def test_putting_a_meeting_back_does_not_announce_a_start(client, bearer):
+    from meetings.core.events import meeting_started
+
+    meeting = db.session.get(Meeting, _soon(client, bearer))
+    started = []
+
+    def listener(sender, **extra):
+        started.append(sender.id)
+
+    meeting_started.connect(listener)
+    try:
+        services.set_status(meeting, "in_progress", actor=None)
+        services.set_status(meeting, "scheduled", actor=None)
+    finally:
+        meeting_started.disconnect(listener)
+    assert started == [meeting.id] and meeting.status == "scheduled"
