@@ -18,7 +18,7 @@ export DEMO_PASSWORD
 CATALOGS := $(wildcard meetings/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint browser e2e-tools translations extract-messages clean
+.PHONY: install run test lint browser e2e-tools sip-tester translations extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -97,7 +97,19 @@ e2e-tools:
 	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --silent \
 	  || { echo "Installing axe-core for the browser tests failed (npm ci in tests/e2e)."; exit 1; }
 
-test: install lint browser e2e-tools
+# The SIP probe tests talk to a real SIP user agent: Debian's sipp (package sip-tester), installed when missing.
+sip-tester:
+	@command -v sipp >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing Debian's sip-tester (sipp) for the SIP probe tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester >/dev/null \
+	      || { echo "Installing sip-tester failed: see apt-get's message above."; exit 1; }; \
+	  else \
+	    echo "The SIP probe tests need sipp: install it with 'sudo apt-get install -y sip-tester' and run make test again."; \
+	    exit 1; \
+	  fi; }
+
+test: install lint browser e2e-tools sip-tester
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: install

@@ -111,6 +111,7 @@ class Config:
     READINESS_PROBE_LEAD_MINUTES = 120
     READINESS_PROBE_INTERVAL_MINUTES = 10
     READINESS_PROBE_TIMEOUT = 3
+    READINESS_SIP_PROBE = True  # endpoints whose dial string is a SIP URI are also asked with SIP OPTIONS
 
     # The government conference system (govconf, docs/govconf.md). No GOVCONF_URL: the bridge is off.
     GOVCONF_URL = ""
@@ -140,6 +141,8 @@ class Config:
     MCU_VERIFY_TLS: bool | str = True  # or a CA bundle path
     MCU_CDR_TOKEN = ""  # the secret in our call-record receiver's address
     MCU_CDR_ALLOW = ""  # addresses the records may come from (comma-separated; empty: any)
+    MCU_CDR_LIMIT = "1200 per minute"  # pushes the call-record receiver accepts from one address
+    MCU_CDR_MAX_ATTEMPTS = 8  # a pushed body whose processing keeps failing is marked failed after this many tries
     MCU_SIP_DOMAIN = ""  # the domain of the spaces' dial-in URIs (default: MCU_URL's host)
     MCU_SWEEP_SECONDS = 15
     MCU_DIAL_ATTEMPTS = 3
@@ -184,6 +187,9 @@ class Config:
                     "READINESS_TEST_EARLY_MINUTES", "READINESS_PROBE_LEAD_MINUTES",
                     "READINESS_PROBE_INTERVAL_MINUTES", "READINESS_PROBE_TIMEOUT"):
             settings[key] = _env_int(key, settings[key])
+        settings["READINESS_SIP_PROBE"] = _env_bool("READINESS_SIP_PROBE", settings["READINESS_SIP_PROBE"])
+        settings["MCU_CDR_LIMIT"] = os.environ.get("MCU_CDR_LIMIT", settings["MCU_CDR_LIMIT"]).strip()
+        settings["MCU_CDR_MAX_ATTEMPTS"] = _env_int("MCU_CDR_MAX_ATTEMPTS", settings["MCU_CDR_MAX_ATTEMPTS"])
         for key in ("GOVCONF_URL", "GOVCONF_KEY_ID", "GOVCONF_SECRET", "GOVCONF_SITE", "GOVCONF_CONTACT_NAME",
                     "GOVCONF_CONTACT_PHONE", "GOVCONF_CONTACT_EMAIL"):
             settings[key] = os.environ.get(key, settings[key]).strip()
@@ -219,6 +225,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_MEMORY_KIB = 1024
     PASSWORD_HASH_TIME_COST = 1
     SERVER_NAME = None
+    READINESS_SIP_PROBE = False  # the demo dial strings name real hosts: tests that probe SIP turn it on
 
 
 class ProductionConfig(Config):

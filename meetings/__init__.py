@@ -68,7 +68,9 @@ def _init_extensions(app: Flask) -> None:
     import meetings.booking.models  # noqa: F401
     import meetings.bridge.models  # noqa: F401
     import meetings.endpoints.models  # noqa: F401
+    import meetings.mcu.attendance_from_calls  # noqa: F401
     import meetings.mcu.models  # noqa: F401
+    import meetings.mcu.records  # noqa: F401
     import meetings.notify.models  # noqa: F401
     import meetings.readiness.models  # noqa: F401
     import meetings.savings.models  # noqa: F401
@@ -111,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.bridge.views import bp as bridge_bp
     from meetings.endpoints.views import bp as endpoints_bp
     from meetings.home.views import bp as core_bp
+    from meetings.mcu.receiver import bp as mcu_cdr_bp
     from meetings.mcu.views import bp as mcu_bp
     from meetings.notify.views import bp as notify_bp
     from meetings.readiness.views import bp as readiness_bp
@@ -118,16 +121,17 @@ def _register_blueprints(app: Flask) -> None:
     from meetings.stats.views import bp as stats_bp
 
     for blueprint in (core_bp, auth_bp, endpoints_bp, booking_bp, ical_bp, notify_bp, bridge_bp, readiness_bp,
-                      attendance_bp, savings_bp, stats_bp, mcu_bp, api_bp):
+                      attendance_bp, savings_bp, stats_bp, mcu_bp, mcu_cdr_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_sweeps(app: Flask) -> None:
     from meetings.booking.jobs import SWEEPS as booking_sweeps
     from meetings.bridge.jobs import SWEEPS as bridge_sweeps
+    from meetings.mcu.cdr_jobs import SWEEPS as mcu_cdr_sweeps
     from meetings.mcu.jobs import SWEEPS as mcu_sweeps
     from meetings.notify.jobs import SWEEPS as notify_sweeps
     from meetings.readiness.jobs import SWEEPS as readiness_sweeps
     from meetings.scheduler.registry import register_sweeps
 
-    register_sweeps(app, booking_sweeps, notify_sweeps, bridge_sweeps, readiness_sweeps, mcu_sweeps)
+    register_sweeps(app, booking_sweeps, notify_sweeps, bridge_sweeps, readiness_sweeps, mcu_sweeps, mcu_cdr_sweeps)

@@ -135,8 +135,10 @@ def apply_values(participant: Participant, record: AttendanceRecord | None, valu
             db.session.delete(record)
         record = None
     else:
-        same_times = record is not None and (record.connected_at, record.disconnected_at) == (
-            values.connected_at, values.disconnected_at)
+        # Only a headcount typed over a machine's record (same status, same times) keeps its source; a
+        # changed status is a person's correction and is recorded as theirs.
+        same_times = record is not None and (record.status, record.connected_at, record.disconnected_at) == (
+            values.status, values.connected_at, values.disconnected_at)
         if record is None:
             record = AttendanceRecord(participant_id=participant.id)
             db.session.add(record)

@@ -28,8 +28,9 @@ def _load_user_from_bearer(req):
 def _protect_from_csrf():
     """Runs after the access check, so that a refused user learns 403 rather than a CSRF error.
 
-    Forms and session-authenticated API calls need the CSRF token; bearer-token API calls and the
-    token route (which carries a password, not a cookie) do not.
+    Forms and session-authenticated API calls need the CSRF token; bearer-token API calls, the
+    token route (which carries a password, not a cookie) and views marked `csrf.exempt` (machines
+    pushing to us, such as the MCU's call records) do not.
     """
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return None
@@ -37,7 +38,7 @@ def _protect_from_csrf():
         request.headers.get("Authorization", "").startswith("Bearer ") or request.endpoint == "api.create_token"
     ):
         return None
-    csrf.protect()
+    csrf.protect(apply_exemptions=True)
     return None
 
 

@@ -108,16 +108,18 @@ class EndpointProbe(db.Model):
 
 
 class ProbeResult(db.Model):
-    """The latest automatic check of one endpoint before one meeting.
+    """The latest automatic checks of one endpoint before one meeting: its probe address (`state`...) and, when
+    its dial string is a SIP URI, a SIP OPTIONS request over UDP and TCP (`sip_state`...).
 
     `next_check_at` is also the claim: a sweep takes the row by moving it forward, so that two sweeps
-    never check the same endpoint at once. `state` is empty until the first check has finished.
+    never check the same endpoint at once. A state is empty until its first check has finished.
     """
 
     __tablename__ = "probe_results"
     __table_args__ = (
         UniqueConstraint("meeting_id", "endpoint_id"),
         one_of("state", ProbeState, name="state_known", nullable=True),
+        one_of("sip_state", ProbeState, name="sip_state_known", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +131,11 @@ class ProbeResult(db.Model):
     latency_ms: Mapped[int | None] = mapped_column()
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sip_uri: Mapped[str] = mapped_column(String(200), default="")
+    sip_state: Mapped[str | None] = mapped_column(String(10))
+    sip_detail: Mapped[str] = mapped_column(String(300), default="")
+    sip_latency_ms: Mapped[int | None] = mapped_column()
+    sip_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReadinessReminder(db.Model):

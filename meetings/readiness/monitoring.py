@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from meetings.auth import audit
 from meetings.auth.models import User
@@ -95,37 +95,56 @@ def check_now(address: str) -> probes.ProbeOutcome:
 class Claimed:
     meeting_id: int
     endpoint_id: int
-    address: str
+    address: str  # the probe address an administrator gave, or "" for none
+    dial_string: str = ""
+
+    @property
+    def sip(self) -> probes.SipTarget | None:
+        return probes.sip_target(self.dial_string)
 
 
 def probe_due_endpoints(now: datetime) -> int:
     """Check the endpoints of meetings starting within READINESS_PROBE_LEAD_MINUTES; returns how many.
 
-    Each (meeting, endpoint) is claimed by moving its next check forward, and the claims are committed
-    before the network checks, so that no database lock is held while waiting on sockets and a second
-    scheduler skips what this one took.
+    An endpoint is checked at its probe address if it has one, and with a SIP OPTIONS request (UDP and TCP)
+    if its dial string is a SIP URI (READINESS_SIP_PROBE). Each (meeting, endpoint) is claimed by moving its
+    next check forward, and the claims are committed before the network checks, so that no database lock is
+    held while waiting on sockets and a second scheduler skips what this one took.
     """
     config = current_app.config
     interval = timedelta(minutes=config["READINESS_PROBE_INTERVAL_MINUTES"])
-    claimed = [target for target in _due(now, config["READINESS_PROBE_LEAD_MINUTES"])
+    claimed = [target for target in _due(now, config["READINESS_PROBE_LEAD_MINUTES"], config["READINESS_SIP_PROBE"])
                if _claim(target, now, interval)]
     db.session.commit()
     if not claimed:
         return 0
     timeout = config["READINESS_PROBE_TIMEOUT"]
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(claimed))) as pool:
-        outcomes = list(pool.map(lambda target: _check(target.address, timeout), claimed))
-    for target, outcome in zip(claimed, outcomes, strict=False):
+        outcomes = list(pool.map(lambda target: _check_target(target, timeout), claimed))
+    failed = 0
+    for target, (outcome, sip) in zip(claimed, outcomes, strict=False):
+        values: dict = {"checked_at": now, "address": target.address}
+        if outcome is not None:
+            values.update(state=ProbeState.OK if outcome.ok else ProbeState.FAILED, detail=outcome.detail,
+                          latency_ms=outcome.latency_ms)
+            failed += not outcome.ok
+        if sip is not None:
+            values.update(sip_uri=sip.target.uri[:200], sip_state=ProbeState.OK if sip.ok else ProbeState.FAILED,
+                          sip_detail=sip.detail, sip_latency_ms=sip.latency_ms, sip_checked_at=now)
+            failed += not sip.ok
         db.session.execute(
             update(ProbeResult).where(ProbeResult.meeting_id == target.meeting_id,
                                       ProbeResult.endpoint_id == target.endpoint_id)
-            .values(state=ProbeState.OK if outcome.ok else ProbeState.FAILED, detail=outcome.detail,
-                    latency_ms=outcome.latency_ms, checked_at=now, address=target.address)
-            .execution_options(synchronize_session=False))
-    failed = sum(not outcome.ok for outcome in outcomes)
+            .values(**values).execution_options(synchronize_session=False))
     if failed:
-        log.warning("probes: %d of %d endpoint checks failed", failed, len(claimed))
+        log.warning("probes: %d checks failed for %d endpoints", failed, len(claimed))
     return len(claimed)
+
+
+def _check_target(target: Claimed, timeout: float) -> tuple[probes.ProbeOutcome | None, probes.SipOutcome | None]:
+    outcome = _check(target.address, timeout) if target.address else None
+    sip = target.sip
+    return outcome, (probes.check_sip(sip, timeout) if sip is not None else None)
 
 
 def _check(address: str, timeout: float) -> probes.ProbeOutcome:
@@ -136,18 +155,26 @@ def _check(address: str, timeout: float) -> probes.ProbeOutcome:
     return probes.check(target, timeout)
 
 
-def _due(now: datetime, lead_minutes: int) -> list[Claimed]:
+SIP_DIAL = or_(func.lower(Endpoint.dial_string).like("sip:%"), Endpoint.dial_string.like("%<sip:%"),
+               Endpoint.dial_string.like("%<SIP:%"))
+
+
+def _due(now: datetime, lead_minutes: int, sip: bool) -> list[Claimed]:
     rows = db.session.execute(
-        select(Participant.meeting_id, Participant.endpoint_id, EndpointProbe.address)
+        select(Participant.meeting_id, Participant.endpoint_id, func.coalesce(EndpointProbe.address, ""),
+               Endpoint.dial_string)
         .join(Meeting, Meeting.id == Participant.meeting_id)
-        .join(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
+        .join(Endpoint, Endpoint.id == Participant.endpoint_id)
+        .outerjoin(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
         .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == Participant.meeting_id,
                                      ProbeResult.endpoint_id == Participant.endpoint_id))
         .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at > now,
                Meeting.start_at <= now + timedelta(minutes=lead_minutes),
+               (EndpointProbe.endpoint_id.is_not(None) | SIP_DIAL) if sip else EndpointProbe.endpoint_id.is_not(None),
                (ProbeResult.id.is_(None)) | (ProbeResult.next_check_at <= now))
         .order_by(Meeting.start_at, Participant.id))
-    return [Claimed(*row) for row in rows]
+    return [Claimed(meeting_id, endpoint_id, address, dial if sip and probes.sip_target(dial) else "")
+            for meeting_id, endpoint_id, address, dial in rows]
 
 
 def _claim(target: Claimed, now: datetime, interval: timedelta) -> bool:

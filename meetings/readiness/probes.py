@@ -1,9 +1,13 @@
-"""Checking that an endpoint answers: a TCP connection to its host and port, or an HTTP GET of its status URL.
+"""Checking that an endpoint answers: a TCP connection to its host and port, an HTTP GET of its status URL, or,
+for a SIP dial string, a SIP OPTIONS request over UDP and TCP.
 
-Pure network code, no Flask: `parse_address` reads what an administrator typed, `check` tries it once.
+Pure network code, no Flask: `parse_address` reads what an administrator typed, `check` tries it once;
+`sip_target` reads a dial string and `check_sip` asks the user agent behind it.
 """
 from __future__ import annotations
 
+import re
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -154,3 +158,209 @@ def _reason(error: BaseException) -> str:
             return cause.strerror
         cause = cause.__context__
     return type(seen).__name__
+
+
+# SIP OPTIONS -----------------------------------------------------------------------------------------------------
+# The way SIP proxies check that a user agent is alive (RFC 3261 §11, RFC 3261 §18 for the transports): any
+# response at all (200, but also 404, 405, 483...) means a SIP stack answered; silence or a refusal does not.
+
+SIP_TRANSPORTS = ("udp", "tcp")
+SIP_MAX_MESSAGE = 65535
+_SIP_STATUS = re.compile(rb"^SIP/2\.0 (\d{3}) ?([^\r\n]*)")
+
+
+@dataclass(frozen=True)
+class SipTarget:
+    """Where a SIP dial string points: the request URI, the host and the port (5060 unless given)."""
+
+    uri: str
+    host: str
+    port: int
+
+    def describe(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SipOutcome:
+    """One OPTIONS per transport; the user agent is reachable when either answered."""
+
+    target: SipTarget
+    transports: dict[str, ProbeOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return any(outcome.ok for outcome in self.transports.values())
+
+    @property
+    def latency_ms(self) -> int | None:
+        answered = [o.latency_ms for o in self.transports.values() if o.ok and o.latency_ms is not None]
+        return min(answered) if answered else None
+
+    @property
+    def detail(self) -> str:
+        return ", ".join(f"{name.upper()} {outcome.detail}" for name, outcome in self.transports.items())[:300]
+
+
+def sip_target(dial_string: str) -> SipTarget | None:
+    """`sip:room@host[:port][;params]` (or without the user part) -> a target; None for anything not SIP."""
+    value = (dial_string or "").strip()
+    bracketed = re.search(r"<([^>]*)>", value)
+    if bracketed:
+        value = bracketed.group(1).strip()
+    scheme, _, rest = value.partition(":")
+    if scheme.lower() != "sip" or not rest:
+        return None
+    address = rest.split(";", 1)[0].split("?", 1)[0]
+    user, _, hostport = address.rpartition("@")
+    parts = urlsplit(f"//{hostport}")
+    try:
+        port = parts.port or DEFAULT_PORTS["sip"]
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if not host or any(ch in hostport for ch in " /#"):
+        return None
+    shown_host = f"[{host}]" if ":" in host else host
+    uri = f"sip:{user + '@' if user else ''}{shown_host}" + (f":{parts.port}" if parts.port else "")
+    return SipTarget(uri=uri, host=host, port=port)
+
+
+def options_request(target: SipTarget, *, transport: str, local_host: str, local_port: int, branch: str,
+                    tag: str, call_id: str) -> bytes:
+    """A minimal, complete OPTIONS request (RFC 3261 §8.1.1: Via with a z9hG4bK branch, Max-Forwards, To,
+    From with a tag, Call-ID, CSeq, Contact, Content-Length)."""
+    local = f"[{local_host}]" if ":" in local_host else local_host
+    lines = [
+        f"OPTIONS {target.uri} SIP/2.0",
+        f"Via: SIP/2.0/{transport.upper()} {local}:{local_port};branch={branch};rport",
+        "Max-Forwards: 70",
+        f"From: <sip:readiness-probe@{local}>;tag={tag}",
+        f"To: <{target.uri}>",
+        f"Call-ID: {call_id}",
+        "CSeq: 1 OPTIONS",
+        f"Contact: <sip:readiness-probe@{local}:{local_port};transport={transport}>",
+        "Accept: application/sdp",
+        f"User-Agent: {USER_AGENT}",
+        "Content-Length: 0",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def _header(message: bytes, *names: str) -> str | None:
+    head = message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() in names:
+            return value.strip()
+    return None
+
+
+def parse_sip_response(message: bytes, *, call_id: str) -> tuple[int, str] | None:
+    """The status of a response to our request (its Call-ID and CSeq match), or None for anything else."""
+    match = _SIP_STATUS.match(message)
+    if not match:
+        return None
+    if _header(message, "call-id", "i") != call_id:
+        return None
+    cseq = (_header(message, "cseq") or "").split()
+    if cseq != ["1", "OPTIONS"]:
+        return None
+    return int(match.group(1)), match.group(2).decode("utf-8", "replace").strip()
+
+
+def _identifiers() -> tuple[str, str, str]:
+    return f"z9hG4bK{secrets.token_hex(8)}", secrets.token_hex(6), f"{secrets.token_hex(12)}@readiness-probe"
+
+
+def _answered(status: tuple[int, str]) -> str:
+    return f"{status[0]} {status[1]}".strip()
+
+
+SIP_T1 = 0.5  # RFC 3261 timer T1: a request over UDP is sent again after T1, 2·T1, 4·T1... until answered
+
+
+def _sip_udp(target: SipTarget, timeout: float) -> str:
+    branch, tag, call_id = _identifiers()
+    now = time.monotonic()
+    deadline = now + timeout
+    family, kind, proto, _, address = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_DGRAM)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.connect(address)  # a connected UDP socket learns of an ICMP "port unreachable" as a refusal
+        local_host, local_port = sock.getsockname()[:2]
+        request = options_request(target, transport="udp", local_host=local_host, local_port=local_port,
+                                  branch=branch, tag=tag, call_id=call_id)
+        sock.send(request)
+        interval, resend_at = SIP_T1, now + SIP_T1
+        provisional: tuple[int, str] | None = None
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                if provisional is not None:
+                    return _answered(provisional)
+                raise TimeoutError
+            if provisional is None and now >= resend_at:
+                sock.send(request)
+                interval *= 2
+                resend_at = now + interval
+            sock.settimeout(max(0.001, min(deadline, resend_at) - now if provisional is None else deadline - now))
+            try:
+                status = parse_sip_response(sock.recv(SIP_MAX_MESSAGE), call_id=call_id)
+            except TimeoutError:
+                continue
+            if status is None:
+                continue
+            if status[0] >= 200:
+                return _answered(status)
+            # 1xx: a SIP stack is there; wait a little for its final answer, no longer resending.
+            provisional = status
+            deadline = min(deadline, time.monotonic() + SIP_T1)
+
+
+def _sip_tcp(target: SipTarget, timeout: float) -> str:
+    branch, tag, call_id = _identifiers()
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((target.host, target.port), timeout=timeout) as sock:
+        local_host, local_port = sock.getsockname()[:2]
+        sock.sendall(options_request(target, transport="tcp", local_host=local_host, local_port=local_port,
+                                     branch=branch, tag=tag, call_id=call_id))
+        buffer = b""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+            chunk = sock.recv(SIP_MAX_MESSAGE)
+            if not chunk:
+                raise ProbeFailed("connection closed without an answer")
+            buffer += chunk
+            while b"\r\n\r\n" in buffer:
+                head, _, rest = buffer.partition(b"\r\n\r\n")
+                length = int(_header(head + b"\r\n\r\n", "content-length", "l") or 0)
+                if len(rest) < length:
+                    break
+                message, buffer = head + b"\r\n\r\n" + rest[:length], rest[length:]
+                status = parse_sip_response(message, call_id=call_id)
+                if status is not None:
+                    return _answered(status)
+            if len(buffer) > SIP_MAX_MESSAGE:
+                raise ProbeFailed("answer too long")
+
+
+def sip_options(target: SipTarget, transport: str, timeout: float) -> ProbeOutcome:
+    """Send one OPTIONS over `udp` or `tcp`; never raises for network failures (they are the result)."""
+    started = time.perf_counter()
+    try:
+        detail = (_sip_udp if transport == "udp" else _sip_tcp)(target, timeout)
+    except TimeoutError:
+        return ProbeOutcome(False, f"no answer within {timeout:g} s", _elapsed_ms(started))
+    except ProbeFailed as failure:
+        return ProbeOutcome(False, str(failure)[:300], _elapsed_ms(started))
+    except OSError as error:
+        return ProbeOutcome(False, error.strerror or type(error).__name__, _elapsed_ms(started))
+    return ProbeOutcome(True, detail, _elapsed_ms(started))
+
+
+def check_sip(target: SipTarget, timeout: float) -> SipOutcome:
+    """OPTIONS over UDP and TCP, each within `timeout`."""
+    return SipOutcome(target, {transport: sip_options(target, transport, timeout) for transport in SIP_TRANSPORTS})

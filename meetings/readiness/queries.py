@@ -61,6 +61,11 @@ class BoardItem:
     probe_latency_ms: int | None
     probe_checked_at: datetime | None
     reminded_at: datetime | None
+    sip_uri: str = ""  # the SIP OPTIONS probe of the endpoint's dial string, when it is a SIP URI
+    sip_state: str | None = None
+    sip_detail: str = ""
+    sip_latency_ms: int | None = None
+    sip_checked_at: datetime | None = None
 
 
 def technical_slot_of(meeting: Meeting) -> rules.TechnicalSlot:
@@ -89,6 +94,7 @@ def board_version(meeting: Meeting, now: datetime) -> str:
         latest(func.max(Participant.readiness_updated_at), Participant.meeting_id == of_meeting),
         latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
         latest(func.max(ProbeResult.checked_at), ProbeResult.meeting_id == of_meeting),
+        latest(func.max(ProbeResult.sip_checked_at), ProbeResult.meeting_id == of_meeting),
         latest(func.max(ReadinessReminder.sent_at), ReadinessReminder.meeting_id == of_meeting),
         latest(func.max(EndpointProbe.updated_at)),
         latest(func.count(EndpointProbe.endpoint_id)),
@@ -121,7 +127,9 @@ def board_items(meeting: Meeting, *, endpoint_code: str | None = None) -> list[B
                TechnicalTest.recorded_at.label("test_at"), TechnicalTest.recorded_by_name.label("test_by"),
                EndpointProbe.address.label("probe_address"), ProbeResult.state.label("probe_state"),
                ProbeResult.detail.label("probe_detail"), ProbeResult.latency_ms.label("probe_latency_ms"),
-               ProbeResult.checked_at.label("probe_checked_at"), last_reminder.c.sent_at.label("reminded_at"))
+               ProbeResult.checked_at.label("probe_checked_at"), last_reminder.c.sent_at.label("reminded_at"),
+               ProbeResult.sip_uri, ProbeResult.sip_state, ProbeResult.sip_detail, ProbeResult.sip_latency_ms,
+               ProbeResult.sip_checked_at)
         .select_from(Participant)
         .join(Endpoint, Participant.endpoint_id == Endpoint.id)
         .outerjoin(last_answer, last_answer.c.endpoint_id == Participant.endpoint_id)
@@ -150,6 +158,7 @@ def _item(row: RowMapping) -> BoardItem:
     values["test_note"] = values["test_note"] or ""
     values["test_by"] = values["test_by"] or ""
     values["probe_detail"] = values["probe_detail"] or ""
+    values["sip_uri"], values["sip_detail"] = values["sip_uri"] or "", values["sip_detail"] or ""
     return BoardItem(**values)
 
 
@@ -166,6 +175,11 @@ def test_counts(items: list[BoardItem]) -> dict[str, int]:
 def probe_counts(items: list[BoardItem]) -> dict[str, int]:
     tally = Counter(item.probe_state or UNCHECKED for item in items if item.probe_address)
     return {key: tally.get(key, 0) for key in (*PROBE_STATES, UNCHECKED)}
+
+
+def sip_probe_counts(items: list[BoardItem]) -> dict[str, int]:
+    tally = Counter(item.sip_state for item in items if item.sip_checked_at)
+    return {key: tally.get(key, 0) for key in ("ok", "failed")}
 
 
 def by_region(items: list[BoardItem]) -> list[tuple[str, list[BoardItem]]]:
@@ -272,7 +286,8 @@ def overview(now: datetime, *, limit: int = 100) -> list[OverviewEntry]:
 
 def latest_probe_results() -> dict[int, ProbeResult]:
     """Each endpoint's probe result for the latest meeting it was probed for; one statement."""
-    latest = (select(func.max(ProbeResult.id)).where(ProbeResult.checked_at.is_not(None))
+    latest = (select(func.max(ProbeResult.id))
+              .where(ProbeResult.checked_at.is_not(None), ProbeResult.state.is_not(None))
               .group_by(ProbeResult.endpoint_id).scalar_subquery())
     return {result.endpoint_id: result for result in db.session.scalars(
         select(ProbeResult).where(ProbeResult.id.in_(latest)))}

@@ -26,6 +26,9 @@ def item_json(item: BoardItem) -> dict:
         "probe": None if item.probe_address is None else {
             "address": item.probe_address, "state": item.probe_state, "detail": item.probe_detail,
             "latency_ms": item.probe_latency_ms, "checked_at": isoformat_local(item.probe_checked_at)},
+        "sip_probe": None if item.sip_checked_at is None else {
+            "uri": item.sip_uri, "state": item.sip_state, "detail": item.sip_detail,
+            "latency_ms": item.sip_latency_ms, "checked_at": isoformat_local(item.sip_checked_at)},
         "reminded_at": isoformat_local(item.reminded_at),
     }
 
@@ -53,6 +56,7 @@ def readiness_json(meeting: Meeting, items: list[BoardItem], *, version: str, is
         "counts": queries.counts(items),
         "tests": queries.test_counts(items),
         "probes": queries.probe_counts(items),
+        "sip_probes": queries.sip_probe_counts(items),
         "items": [item_json(item) for item in items],
     }
     if history is not None:

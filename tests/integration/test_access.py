@@ -31,9 +31,9 @@ def test_only_login_health_language_and_api_document_are_public(app):
         if rule.endpoint not in STATIC_ENDPOINTS and app.view_functions[rule.endpoint].access_rule.public
     )
     # The calendar feed is public but answers only with the endpoint's secret token; the readiness link
-    # (/r/<token>) only with a signed token.
+    # (/r/<token>) only with a signed token; the MCU's call records (/mcu/cdr/<token>) only with its secret.
     assert public == ["/api/v1/auth/token", "/api/v1/openapi.json", "/calendar/<code>.ics", "/healthz",
-                      "/language", "/login", "/r/<token>"]
+                      "/language", "/login", "/mcu/cdr/<token>", "/r/<token>"]
 
 
 def test_anonymous_pages_redirect_to_login_and_api_answers_401(client):

@@ -14,6 +14,7 @@ from meetings.bridge.models import Invitation, OutboxMessage, OutboxState, Remot
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
+from meetings.mcu.attendance_from_calls import McuCdrAttendance
 from meetings.mcu.models import (
     Action,
     ActionKind,
@@ -24,6 +25,7 @@ from meetings.mcu.models import (
     ConnectMode,
     EndpointCall,
 )
+from meetings.mcu.records import BatchState, McuCdrBatch
 from meetings.notify.models import MailState, OutgoingMail
 from meetings.readiness.models import ProbeResult, ProbeState, TechnicalTest, TestStatus
 
@@ -42,6 +44,9 @@ ENUM_COLUMNS = {
     ("mcu_calls", "state"): CallState,
     ("mcu_actions", "kind"): ActionKind,
     ("mcu_actions", "state"): ActionState,
+    ("probe_results", "sip_state"): ProbeState,
+    ("mcu_cdr_batches", "state"): BatchState,
+    ("mcu_cdr_attendance", "status"): AttendanceStatus,
 }
 
 
@@ -88,6 +93,8 @@ def rows(db_session):
         Conference(meeting_id=meeting.id, uri="btp-vocabulary", call_number="889999999"),
         EndpointCall(meeting_id=meeting.id, endpoint_id=guest.id, key=guest.code),
         Action(meeting_id=meeting.id, kind=ActionKind.DIAL),
+        McuCdrBatch(body=b"<records/>"),
+        McuCdrAttendance(meeting_id=meeting.id, endpoint_id=guest.id, status=AttendanceStatus.ABSENT),
     ]
     db.session.add_all(others)
     db.session.flush()

@@ -102,14 +102,28 @@
       element("div", "small text-muted", test ? when(test.at) + " · " + test.by : "")];
   }
 
+  function sipProbe(item) {
+    var sip = item.sip_probe;
+    if (!sip) { return null; }
+    var wrap = element("div", "sip-probe");
+    wrap.setAttribute("data-testid", "sip-probe");
+    wrap.setAttribute("data-sip", sip.state);
+    wrap.title = sip.uri;
+    wrap.appendChild(element("span", "badge probe-badge probe-" + sip.state, labels.sip[sip.state]));
+    wrap.appendChild(element("div", "small text-muted",
+      sip.detail + (sip.latency_ms !== null ? " · " + sip.latency_ms + " ms" : "") + " · " + when(sip.checked_at)));
+    return wrap;
+  }
+
   function probeCell(item) {
     var probe = item.probe;
-    if (!probe) { return [element("span", "small text-muted", "—")]; }
+    var sip = sipProbe(item);
+    if (!probe) { return [sip || element("span", "small text-muted", "—")]; }
     var meta = "";
     if (probe.checked_at) {
       meta = probe.detail + (probe.latency_ms !== null ? " · " + probe.latency_ms + " ms" : "") + " · " + when(probe.checked_at);
     }
-    return [badge("probe", probe.state || "unchecked"), element("div", "small text-muted", meta)];
+    return [badge("probe", probe.state || "unchecked"), element("div", "small text-muted", meta), sip];
   }
 
   function updateRow(item) {
