@@ -4,16 +4,19 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
 from meetings.booking import queries, rules, services
 from meetings.booking.conflicts import group_by_meeting
-from meetings.booking.models import MeetingStatus
+from meetings.booking.models import Meeting, MeetingStatus
 from meetings.booking.serializers import meeting_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
 from meetings.core.api import bp, json_body
+from meetings.core.bodies import json_response
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
@@ -37,12 +40,20 @@ def _time_arg(name: str):
         raise ValidationError({name: _("Give a date or a date and time in ISO 8601.")}) from error
 
 
-def _one_or_series(meeting_id: int, ids: list[int]):
+def _meetings_json(ids: list[int]) -> list[dict]:
+    """The meetings with their participants, in two statements and without participant objects."""
+    meetings = list(db.session.scalars(select(Meeting).where(Meeting.id.in_(ids)).order_by(Meeting.start_at)
+                                       .options(joinedload(Meeting.host))))
+    rows = queries.participant_rows([m.id for m in meetings])
+    return [meeting_json(m, rows=rows[m.id]) for m in meetings]
+
+
+def _one_or_series(meeting_id: int, ids: list[int], *, series: bool = False, status: int = 200):
     """A change to one meeting answers the meeting; a change to several answers them all."""
-    meetings = services.get_meetings(ids)
-    if len(meetings) == 1:
-        return jsonify(meeting_json(meetings[0]))
-    return jsonify({"series_id": meetings[0].series_id, "meetings": [meeting_json(m) for m in meetings]})
+    bodies = _meetings_json(ids)
+    if len(bodies) == 1 and not series:
+        return json_response(bodies[0], status)
+    return json_response({"series_id": bodies[0]["series_id"], "meetings": bodies}, status)
 
 
 @bp.get("/meetings")
@@ -63,10 +74,7 @@ def list_meetings():
 def book_meeting():
     values = values_from_json(json_body(), creating=True)
     booked = services.book_meeting(values, actor=current_user)
-    meetings = services.get_meetings([m.id for m in booked])
-    if len(meetings) == 1 and not values.recurrence:
-        return jsonify(meeting_json(meetings[0])), 201
-    return jsonify({"series_id": meetings[0].series_id, "meetings": [meeting_json(m) for m in meetings]}), 201
+    return _one_or_series(booked[0].id, [m.id for m in booked], series=bool(values.recurrence), status=201)
 
 
 @bp.post("/meetings/check")
@@ -115,9 +123,10 @@ def availability():
 @bp.get("/meetings/<int:meeting_id>")
 @authenticated
 def get_meeting(meeting_id: int):
-    meeting = services.get_meeting(meeting_id)
-    queries.ensure_can_view(meeting, current_user)
-    return jsonify(meeting_json(meeting))
+    meeting = queries.get_meeting_alone(meeting_id)
+    rows = queries.participant_rows([meeting.id])[meeting.id]
+    queries.ensure_can_view_rows(current_user, [row.endpoint_id for row in rows])
+    return json_response(meeting_json(meeting, rows=rows))
 
 
 @bp.patch("/meetings/<int:meeting_id>")
@@ -151,4 +160,4 @@ def cancel_meeting(meeting_id: int):
 def complete_meeting(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     services.set_status(meeting, MeetingStatus.COMPLETED, actor=current_user)
-    return jsonify(meeting_json(services.get_meeting(meeting_id)))
+    return _one_or_series(meeting_id, [meeting_id])

@@ -19,7 +19,15 @@ def participant_json(participant: Participant) -> dict:
     }
 
 
-def meeting_json(meeting: Meeting, *, participants: bool = True, participant_count: int | None = None) -> dict:
+def participant_row_json(row) -> dict:
+    """participant_json of a row of meetings.booking.queries.participant_rows."""
+    return {"endpoint": row.code, "name": row.name, "region": row.region, "is_host": row.is_host,
+            "expected_attendees": row.expected_attendees, "readiness": row.readiness, "attendance": row.attendance}
+
+
+def meeting_json(meeting: Meeting, *, participants: bool = True, participant_count: int | None = None,
+                 rows: list | None = None) -> dict:
+    """The meeting; its participants from the ORM, or, faster for large meetings, from participant rows."""
     body = {
         "id": meeting.id,
         "title": meeting.title,
@@ -41,7 +49,10 @@ def meeting_json(meeting: Meeting, *, participants: bool = True, participant_cou
         "cancelled_at": isoformat_local(meeting.cancelled_at),
         "cancel_reason": meeting.cancel_reason or None,
     }
-    if participants:
+    if rows is not None:
+        body["participants"] = [participant_row_json(row) for row in rows]
+        body["participant_count"] = len(rows)
+    elif participants:
         body["participants"] = [participant_json(p) for p in meeting.participants]
         body["participant_count"] = len(meeting.participants)
     elif participant_count is not None:

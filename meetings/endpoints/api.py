@@ -5,6 +5,7 @@ from flask import jsonify, request
 
 from meetings.auth.access import authenticated
 from meetings.core.api import bp, query_bool
+from meetings.core.bodies import cached_body, json_response
 from meetings.endpoints import services
 from meetings.endpoints.models import Endpoint, EndpointGroup
 
@@ -47,8 +48,15 @@ def list_endpoints():
         query=request.args.get("q", ""), kind=request.args.get("kind", ""), region=request.args.get("region", ""),
         group=request.args.get("group", ""), active=active if "active" in request.args else None,
     )
-    endpoints = services.search_endpoints(criteria)
-    return jsonify({"count": len(endpoints), "items": [endpoint_json(e) for e in endpoints]})
+
+    def build() -> dict:
+        endpoints = services.search_endpoints(criteria)
+        return {"count": len(endpoints), "items": [endpoint_json(e) for e in endpoints]}
+
+    if criteria.group:  # a group's members are not part of the registry's version
+        return json_response(build())
+    # The same registry version is the same list, in any worker: built and serialised once per version.
+    return json_response(cached_body(("endpoints", services.registry_version(), criteria), build))
 
 
 @bp.get("/endpoints/<code>")

@@ -58,7 +58,8 @@ class Endpoint(db.Model):
     retired_on: Mapped[date | None] = mapped_column(Date)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("endpoints.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the newest change is one step for the versions of the board and the registry.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     successor: Mapped[Endpoint | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     former_names: Mapped[list[EndpointName]] = relationship(

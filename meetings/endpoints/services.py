@@ -90,6 +90,19 @@ def host_first(endpoints: list[Endpoint], host_code: str) -> list[Endpoint]:
     return [e for e in endpoints if e.code == host_code] + [e for e in endpoints if e.code != host_code]
 
 
+def registry_version() -> tuple:
+    """What changes whenever an endpoint or a former name is added, changed or removed; one indexed statement.
+
+    Read from the database (never from a worker's memory), so that every worker agrees on it."""
+    def latest(column):
+        return select(column).scalar_subquery()
+
+    return tuple(db.session.execute(select(
+        latest(func.count(Endpoint.id)), latest(func.max(Endpoint.updated_at)), latest(func.max(Endpoint.id)),
+        latest(func.count(EndpointName.id)), latest(func.max(EndpointName.id)),
+    )).one())
+
+
 def _haystack(endpoint: Endpoint) -> str:
     former = " ".join(f"{n.name} {n.province}" for n in endpoint.former_names)
     return fold(f"{endpoint.code} {endpoint.name} {endpoint.province} {endpoint.city} {former}")

@@ -9,6 +9,7 @@ from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
 from meetings.core.api import bp, json_body
+from meetings.core.bodies import cached_body, json_response
 from meetings.database import utcnow
 from meetings.errors import ValidationError
 from meetings.readiness import queries, rules, services
@@ -38,11 +39,16 @@ def get_readiness(meeting_id: int):
         response = Response(status=304)
         response.set_etag(etag)
         return response
-    items = queries.board_items(meeting)
-    history = queries.history(meeting.id, limit=history_limit) if history_limit else None
-    response = jsonify(readiness_json(meeting, items, version=etag, history=history,
-                                      is_open=rules.is_open(meeting.status, meeting.start_at, now),
-                                      test_open=queries.technical_slot_open(meeting, now)))
+
+    def build() -> dict:
+        items = queries.board_items(meeting)
+        history = queries.history(meeting.id, limit=history_limit) if history_limit else None
+        return readiness_json(meeting, items, version=etag, history=history,
+                              is_open=rules.is_open(meeting.status, meeting.start_at, now),
+                              test_open=queries.technical_slot_open(meeting, now))
+
+    # The same version is the same body, in any worker: build and serialise it once per version.
+    response = json_response(cached_body(("readiness", meeting.id, etag), build))
     response.set_etag(etag)
     return response
 

@@ -57,6 +57,8 @@ class ReadinessChange(db.Model):
         CheckConstraint("aspect IN ('answer', 'test')", name="aspect_known"),
         CheckConstraint("channel IN ('web', 'api', 'link', 'mcu')", name="channel_known"),
         Index("ix_readiness_changes_meeting_endpoint", "meeting_id", "endpoint_id"),
+        # A meeting's newest change (the board's version) and its history, newest first, without a scan.
+        Index("ix_readiness_changes_meeting_newest", "meeting_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -88,16 +88,19 @@ def board_version(meeting: Meeting, now: datetime) -> str:
         return select(column).where(*where).scalar_subquery()
 
     of_meeting = meeting.id
+    # The participants are read once for their three figures (not once per figure).
+    invited = (select(func.count(Participant.id).label("count"), func.max(Participant.id).label("last"),
+                      func.max(Participant.readiness_updated_at).label("answered"))
+               .where(Participant.meeting_id == of_meeting).subquery())
     row = db.session.execute(select(
-        latest(func.count(Participant.id), Participant.meeting_id == of_meeting),
-        latest(func.max(Participant.id), Participant.meeting_id == of_meeting),
-        latest(func.max(Participant.readiness_updated_at), Participant.meeting_id == of_meeting),
+        invited.c.count, invited.c.last, invited.c.answered,
         latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
         latest(func.max(ProbeResult.checked_at), ProbeResult.meeting_id == of_meeting),
         latest(func.max(ProbeResult.sip_checked_at), ProbeResult.meeting_id == of_meeting),
         latest(func.max(ReadinessReminder.sent_at), ReadinessReminder.meeting_id == of_meeting),
         latest(func.max(EndpointProbe.updated_at)),
         latest(func.count(EndpointProbe.endpoint_id)),
+        latest(func.max(Endpoint.updated_at)),  # names and provinces (indexed: one step)
     )).one()
     state = (tuple(row), meeting.updated_at, meeting.status, meeting.sequence,
              rules.is_open(meeting.status, meeting.start_at, now), technical_slot_open(meeting, now))

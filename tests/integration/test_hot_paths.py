@@ -1,0 +1,93 @@
+"""The hot paths read large meetings and the whole registry in a fixed number of statements, and the bodies
+kept per data version follow every change: a cached answer is never older than the database."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from meetings.endpoints.models import Endpoint
+from meetings.extensions import db
+from tests.factories import AN_GIANG, add_endpoints, add_participants, upcoming
+
+
+def _statements_for(client, count_queries, path: str, headers: dict) -> tuple[int, dict]:
+    client.get(path, headers=headers)  # the token's first use is recorded once; not part of the figure
+    with count_queries() as executed:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 200
+    return len(executed), response.get_json()
+
+
+def test_a_meeting_reads_in_the_same_statements_for_70_and_1000_endpoints(client, bearer, count_queries):
+    seeded = tuple(db.session.scalars(select(Endpoint.code).where(Endpoint.code != "moj-hq")))
+    small = upcoming(participants=seeded, starts_in=timedelta(days=30))
+    large = upcoming(participants=seeded, starts_in=timedelta(days=31))
+    add_participants(large, add_endpoints(930))
+    headers = bearer("booker")
+    few, small_body = _statements_for(client, count_queries, f"/api/v1/meetings/{small.id}", headers)
+    many, large_body = _statements_for(client, count_queries, f"/api/v1/meetings/{large.id}", headers)
+    assert (small_body["participant_count"], large_body["participant_count"]) == (70, 1000)
+    assert len(large_body["participants"]) == 1000
+    assert few == many <= 4, (few, many)
+    first = large_body["participants"][0]
+    assert first["endpoint"] == "moj-hq" and first["is_host"] is True
+    assert set(first) == {"endpoint", "name", "region", "is_host", "expected_attendees", "readiness", "attendance"}
+
+
+def test_an_operator_reads_only_meetings_of_their_endpoint(client, bearer):
+    invited = upcoming(participants=(AN_GIANG,))
+    elsewhere = upcoming(participants=("thads-ha-noi",), starts_in=timedelta(days=21))
+    headers = bearer(f"op-{AN_GIANG}")
+    assert client.get(f"/api/v1/meetings/{invited.id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/meetings/{elsewhere.id}", headers=headers).status_code == 403
+    assert client.get("/api/v1/meetings/999999", headers=headers).status_code == 404
+
+
+def test_the_registry_reads_in_the_same_statements_for_70_and_1000_endpoints(client, bearer, count_queries):
+    headers = bearer("booker")
+    few, small_body = _statements_for(client, count_queries, "/api/v1/endpoints", headers)
+    add_endpoints(930)
+    many, large_body = _statements_for(client, count_queries, "/api/v1/endpoints", headers)
+    assert large_body["count"] == small_body["count"] + 930
+    assert few == many <= 4, (few, many)
+
+
+def test_the_registry_answer_follows_every_change(client, bearer):
+    headers = bearer("booker")
+
+    def name_of(code: str) -> str:
+        items = client.get("/api/v1/endpoints", headers=headers).get_json()["items"]
+        return next(item["name"] for item in items if item["code"] == code)
+
+    before = name_of(AN_GIANG)
+    endpoint = db.session.scalar(select(Endpoint).where(Endpoint.code == AN_GIANG))
+    endpoint.name = before + " (mới)"
+    db.session.flush()
+    assert name_of(AN_GIANG) == before + " (mới)"
+    add_endpoints(1)
+    assert client.get("/api/v1/endpoints", headers=headers).get_json()["count"] == \
+        client.get("/api/v1/endpoints?active=true", headers=headers).get_json()["count"]
+
+
+def test_the_board_answer_follows_a_renamed_endpoint(client, bearer):
+    meeting = upcoming()
+    headers = bearer("booker")
+    url = f"/api/v1/meetings/{meeting.id}/readiness"
+    first = client.get(url, headers=headers)
+    endpoint = db.session.scalar(select(Endpoint).where(Endpoint.code == AN_GIANG))
+    endpoint.name = "Thi hành án dân sự tỉnh An Giang (mới)"
+    db.session.flush()
+    unchanged = client.get(url, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 200
+    names = {item["endpoint"]: item["name"] for item in unchanged.get_json()["items"]}
+    assert names[AN_GIANG] == "Thi hành án dân sự tỉnh An Giang (mới)"
+
+
+def test_the_board_answer_follows_an_answer(client, bearer):
+    meeting = upcoming()
+    booker, operator = bearer("booker"), bearer(f"op-{AN_GIANG}")
+    url = f"/api/v1/meetings/{meeting.id}/readiness"
+    assert client.get(url, headers=booker).get_json()["counts"]["ready"] == 0
+    assert client.put(f"{url}/{AN_GIANG}", json={"status": "ready"}, headers=operator).status_code == 200
+    assert client.get(url, headers=booker).get_json()["counts"]["ready"] == 1
