@@ -7,7 +7,6 @@ from email.utils import parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar
 from sqlalchemy import func, select
 
 from meetings.auth import audit
@@ -34,9 +33,25 @@ def _clean_recipients(recipients: Iterable[str] | str) -> list[str]:
     return cleaned
 
 
+def calendar_method(text: str) -> str:
+    """The METHOD of an iCalendar text, read from the calendar's own lines (before its first component):
+    parsing the whole file for it costs as much as a thousand attendees (one line each) make it."""
+    lines = iter(text.splitlines())
+    for line in lines:
+        if line.strip().upper() == "BEGIN:VCALENDAR":
+            break
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name.strip().upper().startswith("BEGIN"):
+            break
+        if name.strip().upper() == "METHOD":
+            return value.strip()
+    return ""
+
+
 def _calendar_text(calendar: bytes | str, method: str | None) -> tuple[str, str]:
     text = calendar.decode("utf-8") if isinstance(calendar, bytes) else calendar
-    method = (method or str(Calendar.from_ical(text).get("METHOD", ""))).upper()
+    method = (method or calendar_method(text)).upper()
     if method not in CALENDAR_METHODS:
         raise ValueError(f"unknown iCalendar METHOD {method!r}")
     return text, method

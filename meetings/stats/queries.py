@@ -137,6 +137,8 @@ def _savings_per_meeting(scope: Scope):
                     func.sum(SavingsItem.travel_km).label("travel_km"),
                     func.sum(SavingsItem.travel_minutes).label("travel_minutes"))
              .join(SavingsItem, SavingsItem.snapshot_id == SavingsSnapshot.id)
+             # Only the scope's meetings: not the savings of every year, summed and then mostly thrown away.
+             .join(Meeting, Meeting.id == SavingsSnapshot.meeting_id).where(*held(scope))
              .group_by(SavingsSnapshot.meeting_id))
     if scope.kind:
         query = query.join(Endpoint, Endpoint.id == SavingsItem.endpoint_id).where(Endpoint.kind == scope.kind)
