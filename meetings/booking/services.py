@@ -133,7 +133,8 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
         meetings.append(meeting)
     db.session.flush()
     rows = [row for meeting in meetings for row in _participant_rows(meeting, endpoints, values.attendees)]
-    db.session.execute(insert(Participant), rows)
+    # Core's insert of the table: one multi-row statement, without the ORM's per-row bookkeeping.
+    db.session.execute(insert(Participant.__table__), rows)
     _flush_or_conflict()
     for meeting in meetings:
         db.session.expire(meeting, ["participants"])
