@@ -15,17 +15,19 @@ def _on_booked(meeting: Meeting, *, actor: User | None = None, **extra: object) 
         queue_meeting_notifications(meeting, "created")
 
 
-def _on_changed(meeting: Meeting, *, previous: dict, removed: list, actor: User | None = None,
-                **extra: object) -> None:
+def _on_changed(meeting: Meeting, *, previous: dict | None = None, removed: list | None = None,
+                actor: User | None = None, **extra: object) -> None:
     if meeting.status != ANNOUNCED:
         return
-    was_announced = previous["status"] == ANNOUNCED
+    # A sender that does not say the former status changed something else than the status.
+    was_announced = (previous or {}).get("status", meeting.status) == ANNOUNCED
     queue_meeting_notifications(meeting, "updated" if was_announced else "created")
     if was_announced and removed:
         queue_removal_notifications(meeting, removed)
 
 
-def _on_cancelled(meeting: Meeting, *, previous_status: str, actor: User | None = None, **extra: object) -> None:
+def _on_cancelled(meeting: Meeting, *, previous_status: str | None = None, actor: User | None = None,
+                  **extra: object) -> None:
     if previous_status != MeetingStatus.DRAFT:
         queue_meeting_notifications(meeting, "cancelled")
 
