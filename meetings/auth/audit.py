@@ -1,6 +1,7 @@
 """Writing and reading the audit log."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
@@ -46,15 +47,28 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
 
 
 def recent_entries(*, action: str | None = None, actor: str | None = None, target: str | None = None,
+                   kind: str | None = None, start: datetime | None = None, end: datetime | None = None,
                    page: int = 1, per_page: int = 50):
+    """The log newest first, by action prefix, person, target, kind (the action's first part) and period."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action.like(f"{action}%"))
+    if kind:
+        query = query.where(AuditEntry.action.like(f"{kind}.%"))
+    if start:
+        query = query.where(AuditEntry.at >= start)
+    if end:
+        query = query.where(AuditEntry.at < end)
     if actor:
         query = query.where(AuditEntry.actor_name == actor)
     if target:
         query = query.where(AuditEntry.target_id == target)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def actor_names() -> list[str]:
+    """Everyone who appears in the log, for the person filter."""
+    return list(db.session.scalars(select(AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)))
 
 
 def history_of(target_type: str, target_id: Any, *, limit: int = 30) -> list[AuditEntry]:

@@ -1,15 +1,18 @@
 """Signing in and out, one's own account, and the administration of users and the audit log."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from meetings.auth import audit, services
+from meetings.auth import audit, audit_text, services
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.forms import LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
 from meetings.auth.roles import ADMIN
 from meetings.auth.services import endpoint_choices as _endpoint_choices
+from meetings.core import formatting
 from meetings.core.feedback import feedback_on
 from meetings.core.forms import ConfirmForm
 from meetings.core.navigation import safe_next
@@ -207,7 +210,18 @@ def audit_log():
     action = request.args.get("action", "").strip() or None
     actor = request.args.get("actor", "").strip() or None
     target = request.args.get("target", "").strip() or None
-    entries = audit.recent_entries(action=action, actor=actor, target=target, page=page,
-                                   per_page=current_app.config["PAGE_SIZE"])
+    kind = request.args.get("kind", "").strip()
+    kind = kind if kind in audit_text.KINDS else None
+    start_day = audit_text.parse_day(request.args.get("from"))
+    end_day = audit_text.parse_day(request.args.get("to"))
+    zone = formatting.MINISTRY_ZONE
+    start = datetime.combine(start_day, time.min, zone) if start_day else None
+    end = datetime.combine(end_day + timedelta(days=1), time.min, zone) if end_day else None
+    entries = audit.recent_entries(action=action, actor=actor, target=target, kind=kind, start=start, end=end,
+                                   page=page, per_page=current_app.config["PAGE_SIZE"])
+    endpoints, meetings = audit_text.names_for(entries.items)
     return render_template("auth/audit.html", entries=entries, action=action or "", actor=actor or "",
-                           target=target or "")
+                           target=target or "", kind=kind or "", kinds=audit_text.KINDS, people=audit.actor_names(),
+                           start=start_day.isoformat() if start_day else "", end=end_day.isoformat() if end_day else "",
+                           sentence=lambda entry: audit_text.sentence(entry, endpoints, meetings),
+                           details=audit_text.details)
