@@ -118,6 +118,11 @@ def item_json(item: Item, now: datetime) -> dict:
             "dialled_in": item.direction == "incoming", "readiness": item.readiness, "test": item.test}
 
 
+def _dial_in(meeting: Meeting) -> dict | None:
+    details = services.dial_in_for(meeting)
+    return {"uri": details["uri"], "call_id": details["call_id"]} if details else None
+
+
 def calls_json(meeting: Meeting, *, only: str | None = None, now: datetime | None = None,
                etag: str | None = None) -> dict:
     now = now or utcnow()
@@ -129,7 +134,7 @@ def calls_json(meeting: Meeting, *, only: str | None = None, now: datetime | Non
         "mode": conference.mode if conference else "automatic",
         "conference": {
             "state": conference.state if conference else "planned",
-            "dial_in": services.dial_in(conference),
+            "dial_in": _dial_in(meeting),
             "started_at": isoformat_local(conference.started_at) if conference else None,
             "ended_at": isoformat_local(conference.ended_at) if conference else None,
             "test_at": isoformat_local(services.test_time(meeting)),

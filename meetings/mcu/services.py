@@ -143,6 +143,21 @@ def dial_in(conference: Conference | None) -> dict | None:
     return {"uri": f"{conference.uri}@{sip_domain()}", "call_id": conference.call_number}
 
 
+def dial_in_for(meeting: Meeting) -> dict | None:
+    """The dial-in details a room is told in its invitation: None when the MCU is off or the space is gone.
+
+    Computed from the meeting's number, so that a mail written in the booking's own transaction (before the
+    conference row exists) already has them."""
+    if not enabled() or meeting.id is None or meeting.status == MeetingStatus.CANCELLED:
+        return None
+    conference = conference_of(meeting.id)
+    if conference is not None:
+        if conference.state == ConferenceState.REMOVED:
+            return None
+        return {**dial_in(conference), "automatic": conference.mode == ConnectMode.AUTOMATIC}
+    return {"uri": f"{space_uri(meeting.id)}@{sip_domain()}", "call_id": call_number(meeting.id), "automatic": True}
+
+
 def conference_of(meeting_id: int) -> Conference | None:
     for pending in db.session.new:
         if isinstance(pending, Conference) and pending.meeting_id == meeting_id:

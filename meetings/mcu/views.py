@@ -24,7 +24,7 @@ bp = Blueprint("mcu", __name__)
 @bp.app_context_processor
 def _panel_helpers():
     return {"mcu_panel": panel, "mcu_reason": services.reason_text, "mcu_alarm": _alarm_label,
-            "mcu_state_label": state_label}
+            "mcu_state_label": state_label, "mcu_dial_in": services.dial_in_for}
 
 
 def _alarm_label(code: str) -> str:

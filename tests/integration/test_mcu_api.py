@@ -105,3 +105,17 @@ def test_the_meeting_page_and_the_board_show_the_panel_with_dial_in(app, client,
     with count_queries() as statements:
         client.get(f"/api/v1/meetings/{meeting.id}/calls")
     assert len(statements) < 20  # one query for the rows, whatever their number
+
+
+def test_the_dial_in_details_are_known_from_the_booking_on(app, client, bearer, monkeypatch):
+    from meetings.mcu import services
+
+    _on(app, monkeypatch)
+    meeting = meeting_testing_now(participants=ROOMS[:1], test_minutes_ago=-600, starts_in=timedelta(days=3))
+    db.session.commit()
+    details = services.dial_in_for(meeting)
+    assert details == {"uri": f"btp-{meeting.id}@127.0.0.1", "call_id": f"88{meeting.id:04d}", "automatic": True}
+    body = client.get(f"/api/v1/meetings/{meeting.id}/calls", headers=bearer("booker")).get_json()
+    assert body["conference"]["dial_in"] == {"uri": details["uri"], "call_id": details["call_id"]}
+    monkeypatch.setitem(app.config, "MCU_DRIVER", "")
+    assert services.dial_in_for(meeting) is None
