@@ -40,11 +40,13 @@ def test_a_rename_renames_the_space_and_a_cancellation_removes_it(app, monkeypat
         space_id = _conference(meeting).space_id
         old = meeting.title
         meeting.title = "Giao ban (đã đổi tên)"
-        meeting_changed.send(meeting, actor=None, previous={"title": old}, removed=[])
+        previous = {"title": old, "start_at": meeting.start_at, "end_at": meeting.end_at, "test_at": meeting.test_at,
+                    "status": meeting.status, "host_code": "moj-hq", "endpoint_codes": sorted(["moj-hq", ROOMS[0]])}
+        meeting_changed.send(meeting, actor=None, previous=previous, removed=[])
         db.session.commit()
         sweep_until(lambda: mcu.spaces[space_id].name == "Giao ban (đã đổi tên)")
         meeting.status = "cancelled"
-        meeting_cancelled.send(meeting, actor=None, reason="")
+        meeting_cancelled.send(meeting, actor=None, reason="", previous_status="scheduled")
         db.session.commit()
         sweep_until(lambda: not mcu.spaces and not mcu.calls)
         assert _conference(meeting).state == ConferenceState.REMOVED
