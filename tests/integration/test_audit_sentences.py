@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from meetings.extensions import db
 from tests.factories import AN_GIANG, endpoint, upcoming
 
@@ -67,3 +69,12 @@ def test_answers_for_an_endpoint_name_it(auth, client):
     sentences = _sentences(client.get("/admin/audit?kind=readiness").get_data(as_text=True))
     assert any(endpoint(AN_GIANG).name in text and text.startswith("booker trả lời thay") for text in sentences), \
         sentences
+
+
+@pytest.mark.parametrize("path", ["/admin/users/new", "/meetings/new", "/endpoints/thads-an-giang/edit", "/account"])
+def test_form_fields_never_point_at_a_help_text_that_is_not_there(auth, client, path):
+    auth.login("admin")
+    html = client.get(path).get_data(as_text=True)
+    assert 'aria-describedby="None"' not in html
+    for target in re.findall(r'aria-describedby="([^"]+)"', html):
+        assert f'id="{target}"' in html, target
