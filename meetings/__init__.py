@@ -20,6 +20,7 @@ def create_app(config: dict) -> Flask:
     )
     app.config.update(config)
     app.json.ensure_ascii = False
+    _guard_inputs(app)
     _prepare_sqlite_folder(app)
     _init_extensions(app)
     _connect_listeners()
@@ -41,6 +42,14 @@ def create_app(config: dict) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
+
+
+def _guard_inputs(app: Flask) -> None:
+    """Bounded integer ids (registered before any route) and JSON that cannot be nested past the parser."""
+    from meetings.core.inputs import BoundedIntegerConverter, GuardedRequest
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = GuardedRequest
 
 
 def _prepare_sqlite_folder(app: Flask) -> None:

@@ -1,13 +1,15 @@
 """The one error vocabulary of the services, and how it reaches users (HTML) and clients (JSON)."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 class DomainError(Exception):
@@ -84,37 +86,67 @@ def json_error(status: int, code: str, message: str, **extra: Any):
     return jsonify(body), status
 
 
+def _rollback_quietly() -> None:
+    """Error pages first roll back: the failed request may have left the session needing it."""
+    from meetings.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection: the page must still be shown
+        logging.getLogger(__name__).exception("rollback failed while handling an error")
+
+
+FALLBACK_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{status}</title></head>
+<body><h1>{status}</h1><p>{message}</p><p><a href="/">Trang chủ / Home</a></p></body></html>"""
+
+
+def error_page(status: int, message: str, headers: dict[str, str] | None = None):
+    """The error page: the full layout when it renders, a plain page when even that fails (no database needed)."""
+    try:
+        template = "errors/server_error.html" if status >= 500 else "errors/error.html"
+        body = render_template(template, status=status, message=message)
+    except Exception:
+        logging.getLogger(__name__).exception("the error page could not be rendered")
+        _rollback_quietly()
+        body = FALLBACK_PAGE.format(status=status, message=escape(str(message)))
+    return body, status, headers or {}
+
+
 def _http_error(error: HTTPException):
+    _rollback_quietly()
     status = error.code or 500
     code, message = HTTP_CODES.get(status, ("error", error.description))
+    headers: dict[str, str] = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429:
+        headers["Retry-After"] = "60"
     if wants_json():
         response, status = json_error(status, code, str(message))
-        if status == 429:
-            response.headers["Retry-After"] = "60"
+        response.headers.update(headers)
         return response, status
-    return render_template("errors/error.html", status=status, message=message), status
+    return error_page(status, str(message), headers)
 
 
 def _domain_error(error: DomainError):
-    from meetings.extensions import db
-
-    db.session.rollback()  # nothing half-written: a refused action changes nothing
+    _rollback_quietly()  # nothing half-written: a refused action changes nothing
     if wants_json():
         return json_error(error.status, error.code, error.message, **error.extra)
+    if getattr(error, "as_page", False):
+        return error_page(error.status, " ".join([error.message, *getattr(error, "fields", {}).values()]))
     flash(error.message, "danger")
-    return redirect(request.referrer or "/") if error.status in (409, 422) else (
-        render_template("errors/error.html", status=error.status, message=error.message), error.status
-    )
+    return redirect(request.referrer or "/") if error.status in (409, 422) else error_page(error.status, error.message)
 
 
 def _csrf_error(error: CSRFError):
     message = _("Your form has expired or was not sent from this site. Please try again.")
     if wants_json():
         return json_error(400, "csrf", message)
-    return render_template("errors/error.html", status=400, message=message), 400
+    return error_page(400, message)
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _http_error)

@@ -15,7 +15,7 @@ from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking import queries
 from meetings.booking.models import Meeting, Participant
 from meetings.booking.services import get_meeting
-from meetings.booking.validation import parse_datetime
+from meetings.booking.validation import parse_datetime, time_error
 from meetings.core.api import bp, json_body, query_bool
 from meetings.core.formatting import isoformat_local
 from meetings.errors import ValidationError
@@ -63,8 +63,8 @@ def _given(body: dict[str, Any]) -> dict[str, Any]:
         if key in body:
             try:
                 given[key] = parse_datetime(body[key]) if body[key] not in (None, "") else None
-            except (ValueError, TypeError):
-                errors[key] = _("Give a date and time such as 2026-12-01T08:00:00+07:00.")
+            except (ValueError, TypeError) as error:
+                errors[key] = time_error(error)
     if not given and not errors:
         errors["status"] = _("Send at least one of status, attendees, connected_at, disconnected_at.")
     if errors:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from meetings.attendance.models import AttendanceStatus
+from meetings.core.window import in_window
 
 # Column names as MCUs and their management suites export them (Cisco TMS and Meeting Server, Poly RMX
 # and RealPresence, Pexip), compared after folding to lower_snake_case.
@@ -41,6 +42,9 @@ class CdrFileError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+MAX_CALL_SECONDS = 8 * 24 * 3600  # a meeting lasts at most 7 days: a longer call is a broken record
 
 
 @dataclass
@@ -153,7 +157,8 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
     if not value:
         return None
     if re.fullmatch(r"\d{9,10}", value):
-        return datetime.fromtimestamp(int(value), UTC)
+        parsed = datetime.fromtimestamp(int(value), UTC)
+        return parsed if in_window(parsed) else None
     parsed = None
     try:
         parsed = datetime.fromisoformat(value)
@@ -164,7 +169,7 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
                 break
             except ValueError:
                 continue
-    if parsed is None:
+    if parsed is None or not in_window(parsed):  # year 1 or 9999 is no call's time (and overflows in UTC)
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
@@ -172,15 +177,17 @@ def parse_time(value: str, zone: tzinfo) -> datetime | None:
 
 
 def parse_duration(value: str) -> int | None:
-    """Seconds, or h:mm:ss / mm:ss."""
+    """Seconds, or h:mm:ss / mm:ss; None for what is no call's length (more than MAX_CALL_SECONDS)."""
     value = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return round(float(value))
-    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)", value)
-    if match:
-        hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
-        return hours * 3600 + minutes * 60 + seconds
-    return None
+    seconds = None
+    if re.fullmatch(r"\d{1,15}(\.\d+)?", value):
+        seconds = round(float(value))
+    else:
+        match = re.fullmatch(r"(?:(\d{1,9}):)?([0-5]?\d):([0-5]\d)", value)
+        if match:
+            hours, minutes, secs = (int(part) if part else 0 for part in match.groups())
+            seconds = hours * 3600 + minutes * 60 + secs
+    return seconds if seconds is not None and seconds <= MAX_CALL_SECONDS else None
 
 
 def normalise_dial(value: str) -> str:

@@ -19,6 +19,7 @@ from meetings.booking.services import get_meeting
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import MINISTRY_ZONE, to_local
 from meetings.core.forms import ConfirmForm
+from meetings.core.window import in_window
 from meetings.errors import ConflictError, ValidationError
 
 bp = Blueprint("attendance", __name__)
@@ -50,6 +51,8 @@ def _typed_time(raw: str, day: date, stored: datetime | None, multi_day: bool) -
     if stored is not None and raw == _shown_time(stored, multi_day):
         return stored  # unchanged to the minute: keep the seconds an import recorded
     parsed = datetime.fromisoformat(raw) if "T" in raw else datetime.combine(day, time.fromisoformat(raw))
+    if not in_window(parsed):
+        raise ValueError("outside the years 2000 to 2100")
     return parsed.replace(tzinfo=MINISTRY_ZONE)
 
 

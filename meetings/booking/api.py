@@ -1,7 +1,7 @@
 """JSON routes for meetings: list, book, read, change, cancel, complete, check availability."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,10 +17,12 @@ from meetings.booking.serializers import meeting_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
 from meetings.core.api import bp, json_body
 from meetings.core.bodies import json_response
+from meetings.core.inputs import DB_INT_MAX, OutsideWindow
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
 SCOPES = ("this", "following")
+PAGE_DEFAULT, PAGE_MAX = 100, 500
 
 
 def _scope(body: dict) -> str:
@@ -37,7 +39,17 @@ def _time_arg(name: str):
     try:
         return parse_datetime(value)
     except ValueError as error:
-        raise ValidationError({name: _("Give a date or a date and time in ISO 8601.")}) from error
+        message = str(error) if isinstance(error, OutsideWindow) else _("Give a date or a date and time in ISO 8601.")
+        raise ValidationError({name: message}) from error
+
+
+def _page_arg(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ValidationError({name: _("Give a whole number from %(low)s to %(high)s.", low=low, high=high)})
+    return int(value)
 
 
 def _meetings_json(ids: list[int]) -> list[dict]:
@@ -62,9 +74,16 @@ def list_meetings():
     criteria = queries.MeetingFilter(start=_time_arg("from"), end=_time_arg("to"),
                                      endpoint=request.args.get("endpoint", ""), status=request.args.get("status", ""),
                                      organizer=request.args.get("organizer", ""), query=request.args.get("q", ""))
-    meetings = queries.list_meetings(criteria, current_user)
+    limit = _page_arg("limit", PAGE_DEFAULT, 1, PAGE_MAX)
+    offset = _page_arg("offset", 0, 0, DB_INT_MAX)
+    total = queries.count_meetings(criteria, current_user)
+    meetings = queries.list_meetings(criteria, current_user, limit=limit, offset=offset)
     counts = queries.participant_counts([m.id for m in meetings])
-    return jsonify({"count": len(meetings),
+    following = None
+    if offset + len(meetings) < total:
+        args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
+        following = url_for("api.list_meetings", **args, _external=True)
+    return jsonify({"count": total, "limit": limit, "offset": offset, "next": following,
                     "items": [meeting_json(m, participants=False, participant_count=counts.get(m.id, 0))
                               for m in meetings]})
 
@@ -82,7 +101,8 @@ def book_meeting():
 def check_meeting():
     body = json_body()
     values = values_from_json(body, creating=True)
-    exclude = body.get("meeting") if isinstance(body.get("meeting"), int) else None
+    given = body.get("meeting")
+    exclude = given if isinstance(given, int) and not isinstance(given, bool) and 0 < given <= DB_INT_MAX else None
     result = rules.check_booking(values, exclude_meeting_id=exclude)
     result["groups"] = group_by_meeting(result["conflicts"])
     result["next_free"] = None if result["ok"] else assistant.next_free_for(values, exclude_meeting_id=exclude)

@@ -6,10 +6,12 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.auth.access import authenticated, public
+from meetings.booking import queries
 from meetings.booking.ics import endpoint_feed, meeting_calendar
 from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.database import utcnow
@@ -39,6 +41,7 @@ def meeting_ics(meeting_id: int):
         .options(joinedload(Meeting.host), selectinload(Meeting.participants).joinedload(Participant.endpoint)))
     if meeting is None:
         abort(404)
+    queries.ensure_can_view(meeting, current_user)  # the same rule as the meeting's page and its API
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
     return _calendar_response(meeting_calendar(meeting, organizer_email=_organizer_email()), method=method,
                               filename=f"meeting-{meeting.id}.ics")

@@ -92,13 +92,19 @@ def _filtered(criteria: MeetingFilter, user: User) -> Select:
 
 
 def list_meetings(criteria: MeetingFilter, user: User, *, with_participants: bool = False,
-                  limit: int | None = None) -> list[Meeting]:
+                  limit: int | None = None, offset: int = 0) -> list[Meeting]:
     statement = _filtered(criteria, user).options(joinedload(Meeting.host)).order_by(Meeting.start_at, Meeting.id)
     if with_participants:
         statement = statement.options(selectinload(Meeting.participants).joinedload(Participant.endpoint))
     if limit:
         statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
     return list(db.session.scalars(statement).unique())
+
+
+def count_meetings(criteria: MeetingFilter, user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(_filtered(criteria, user).subquery()))
 
 
 def participant_counts(meeting_ids: list[int]) -> dict[int, int]:

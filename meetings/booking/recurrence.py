@@ -41,9 +41,9 @@ def _until_in_utc(value: str, zone: ZoneInfo) -> str:
             local = datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=zone)
         else:
             local = datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59), zone)
-    except ValueError as error:
+        return local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    except (ValueError, OverflowError) as error:  # also a date at the very ends of the calendar
         raise RecurrenceError("malformed") from error
-    return local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def normalise_rule(rule: str, zone: ZoneInfo) -> str:

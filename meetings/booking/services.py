@@ -25,7 +25,7 @@ from meetings.booking.models import (
     ReadinessStatus,
 )
 from meetings.booking.rules import occurrences_of, refuse_if_taken, resolve_endpoints, resolve_host, setup_buffer
-from meetings.booking.validation import MeetingValues, check_times
+from meetings.booking.validation import MeetingValues, check_texts, check_times
 from meetings.core.events import (
     meeting_booked,
     meeting_cancelled,
@@ -34,6 +34,7 @@ from meetings.core.events import (
     meeting_started,
 )
 from meetings.core.formatting import format_datetime
+from meetings.core.inputs import in_window, window_message
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, ValidationError
@@ -105,6 +106,7 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     now = now or utcnow()
     errors: dict[str, str] = {}
     check_times(values.start, values.end, now=now, errors=errors)
+    check_texts(values, errors)
     status = values.status or MeetingStatus.SCHEDULED
     if status not in EDITABLE_STATUSES:
         errors["status"] = _("A new meeting is either a draft or scheduled.")
@@ -114,6 +116,8 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
     host = resolve_host(values.host)
     endpoints = resolve_endpoints(values.endpoints or [], values.groups or [], host)
     occurrences = occurrences_of(values, values.start, values.end)
+    if occurrences and not in_window(occurrences[-1][1]):
+        raise ValidationError({"recurrence": window_message()})
     if status == MeetingStatus.SCHEDULED:
         refuse_if_taken(endpoints, occurrences, set())
     series = MeetingSeries(rrule=values.recurrence, created_by_id=actor.id) if values.recurrence else None
@@ -184,6 +188,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
     end = values.end or (meeting.end_at + (start - meeting.start_at) if values.start else meeting.end_at)
     errors: dict[str, str] = {}
     check_times(start, end, now=now, errors=errors, allow_past=values.start is None)
+    check_texts(values, errors)
     if values.status and values.status not in EDITABLE_STATUSES:
         errors["status"] = _("Use cancel to cancel; a meeting can be a draft or scheduled.")
     if errors:

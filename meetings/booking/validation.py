@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from meetings.booking.models import MeetingStatus
+from meetings.core.inputs import OutsideWindow, has_control_characters, in_window, window_message
 from meetings.errors import ValidationError
 
 MINISTRY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 TITLE_MAX = 300
+MULTILINE = frozenset({"agenda", "cancel_reason"})  # the only texts that may hold line breaks and tabs
 TEXT_LIMITS = {"organizer": 200, "chair": 200, "agenda": 10000, "cancel_reason": 500}
 
 
@@ -38,13 +40,18 @@ class MeetingValues:
 
 
 def parse_datetime(value: Any) -> datetime:
-    """ISO 8601; a time without an offset is Hà Nội time. Returns an aware UTC datetime."""
+    """ISO 8601; a time without an offset is Hà Nội time. Returns an aware UTC datetime.
+
+    Raises ValueError, and OutsideWindow (a ValueError) for a time outside the years 2000 to 2100, which
+    could not even be moved to UTC at the ends of the calendar."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and value.strip():
         parsed = datetime.fromisoformat(value.strip())
     else:
         raise ValueError("not a time")
+    if not in_window(parsed):
+        raise OutsideWindow(window_message())
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=MINISTRY_ZONE)
     return parsed.astimezone(UTC)
@@ -57,8 +64,19 @@ def parse_day(value: str) -> date:
         parts = text.split("/")
         if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
             raise ValueError(text)
-        return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    return date.fromisoformat(text)
+        day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+    else:
+        day = date.fromisoformat(text)
+    if not in_window(day):
+        raise OutsideWindow(window_message())
+    return day
+
+
+def time_error(error: Exception) -> str:
+    """The field message for a time that could not be read."""
+    if isinstance(error, OutsideWindow):
+        return str(error)
+    return _("Give a date and time such as 2026-12-01T08:00:00+07:00.")
 
 
 def _text(data: dict, key: str, errors: dict, limit: int) -> str | None:
@@ -70,6 +88,9 @@ def _text(data: dict, key: str, errors: dict, limit: int) -> str | None:
     value = data[key].strip()
     if len(value) > limit:
         errors[key] = _("At most %(n)d characters.", n=limit)
+    elif has_control_characters(value, allow_line_breaks=key in MULTILINE):
+        errors[key] = _("Must not contain control characters or line breaks.") if key not in MULTILINE else \
+            _("Contains a control character, which is not allowed.")
     return value
 
 
@@ -106,8 +127,8 @@ def _times(data: dict, errors: dict) -> tuple[datetime | None, datetime | None]:
             continue
         try:
             parsed[key] = parse_datetime(data[key])
-        except (ValueError, TypeError):
-            errors[key] = _("Give a date and time such as 2026-12-01T08:00:00+07:00.")
+        except (ValueError, TypeError) as error:
+            errors[key] = time_error(error)
     return parsed["start"], parsed["end"]
 
 
@@ -203,7 +224,20 @@ def _require_for_creation(values: MeetingValues, errors: dict) -> None:
             errors[key] = _("Required.")
 
 
+def check_texts(values: MeetingValues, errors: dict) -> None:
+    """Whatever sent them (form or JSON): one-line texts hold no control character or line break."""
+    for key in ("title", "organizer", "chair"):
+        value = getattr(values, key)
+        if value and key not in errors and has_control_characters(value, allow_line_breaks=False):
+            errors[key] = _("Must not contain control characters or line breaks.")
+
+
 def check_times(start: datetime, end: datetime, *, now: datetime, errors: dict, allow_past: bool = False) -> None:
+    for key, value in (("start", start), ("end", end)):
+        if not in_window(value):
+            errors[key] = window_message()
+    if errors.keys() & {"start", "end"}:
+        return
     if end <= start:
         errors["end"] = _("The end must be after the start.")
     elif end - start > timedelta(days=7):

@@ -21,6 +21,7 @@ from meetings.booking.validation import MINISTRY_ZONE, MeetingValues, parse_day,
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import WEEKDAYS, to_local
 from meetings.core.forms import ConfirmForm
+from meetings.core.inputs import OutsideWindow
 from meetings.endpoints.services import EndpointFilter, groups_with_members, host_first, search_endpoints
 from meetings.errors import ConflictError, ValidationError
 
@@ -31,9 +32,15 @@ FIELD_FOR = {"start": "start_time", "end": "end_time", "title": "title", "organi
 
 
 def _parse_day(value: str | None) -> date | None:
-    """dd/mm/yyyy as the pages show it, or ISO yyyy-mm-dd as links carry it."""
+    """dd/mm/yyyy as the pages show it, or ISO yyyy-mm-dd as links carry it; a day outside 2000..2100 is
+    ignored with a message."""
+    if not value:
+        return None
     try:
-        return parse_day(value) if value else None
+        return parse_day(value)
+    except OutsideWindow as error:
+        flash(str(error), "warning")
+        return None
     except ValueError:
         return None
 

@@ -10,6 +10,7 @@ from icalendar import Calendar
 from meetings.booking.validation import MINISTRY_ZONE, parse_datetime
 from meetings.bridge.inbound import ConferenceFacts, upsert_invitation
 from meetings.bridge.models import Invitation, RemoteStatus
+from meetings.core.inputs import DB_INT_MAX, has_control_characters
 from meetings.errors import ValidationError
 
 UID_SUFFIX = "@govconf"
@@ -42,11 +43,16 @@ def _facts(event, method: str) -> ConferenceFacts:
         raise ValidationError({"file": _("This invitation does not come from the government conference system.")})
     try:
         start, end = _time(event.decoded("DTSTART")), _time(event.decoded("DTEND"))
-        sequence = int(event.get("SEQUENCE", 0))
-    except (KeyError, TypeError, ValueError):
+        sequence = int(str(event.get("SEQUENCE", 0)).strip())
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ValidationError({"file": _("The invitation has no valid start and end.")}) from None
+    if not 0 <= sequence <= DB_INT_MAX:
+        raise ValidationError({"file": _("The invitation's SEQUENCE (its version number) is not a valid number.")})
     if end <= start:
         raise ValidationError({"file": _("The invitation ends before it starts.")})
+    texts = [uid, str(event.get("SUMMARY", "")), str(event.get("LOCATION", ""))]
+    if any(has_control_characters(text, allow_line_breaks=False) for text in texts):
+        raise ValidationError({"file": _("The invitation's title, place or identifier contains control characters.")})
     cancelled = method == "CANCEL" or str(event.get("STATUS", "")).upper() == "CANCELLED"
     location = str(event.get("LOCATION", ""))
     return ConferenceFacts(conference_id=uid[:-len(UID_SUFFIX)][:64], title=str(event.get("SUMMARY", ""))[:300] or uid,

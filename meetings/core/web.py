@@ -28,9 +28,16 @@ def _security_headers(response):
         response.headers.setdefault(header, value)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user and current_user.is_authenticated and not request.path.startswith("/static"):
+    if not request.path.startswith("/static") and _signed_in():
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # the database failed this request: its error page is not cached either way
+        return True
 
 
 def _template_helpers() -> dict:

@@ -29,6 +29,17 @@ ENDPOINT_HEADERS = ("Mã điểm cầu", "Tên điểm cầu", "Tỉnh/thành ph
                     "Kinh phí tiết kiệm (đồng)")
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run (OWASP's advice): text starting with = + - @ tab or CR gets a
+    leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def period_label(result: Statistics) -> str:
     scope = result.scope
     if scope.start.month == 1 and scope.start.day == 1 and (result.as_of is not None or (
@@ -86,6 +97,10 @@ def to_xlsx(result: Statistics, meetings: list[dict[str, Any]]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula, whatever it starts with
+                    cell.quotePrefix = cell.value.startswith(FORMULA_TRIGGERS)
         sheet.freeze_panes = "A2"
         sheet.column_dimensions["A"].width = 34 if title != "Danh sách hội nghị" else 8
         sheet.column_dimensions["B"].width = 40
@@ -98,7 +113,7 @@ def _csv(headers: list[str] | tuple[str, ...], rows: list[list[Any]]) -> bytes:
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + output.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
 
 

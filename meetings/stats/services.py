@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from meetings.booking.validation import parse_day
 from meetings.core.formatting import isoformat_local
+from meetings.core.inputs import OutsideWindow
 from meetings.endpoints.models import KINDS, Endpoint
 from meetings.errors import ValidationError
 from meetings.extensions import db
@@ -206,10 +208,12 @@ def _parse_day(value: str | None, name: str, errors: dict[str, str]) -> date | N
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
+    except OutsideWindow as error:
+        errors[name] = str(error)
     except ValueError:
         errors[name] = _("Give a date as YYYY-MM-DD.")
-        return None
+    return None
 
 
 def parse_scope(args: dict[str, str], *, today: date) -> Scope:

@@ -8,6 +8,7 @@ from meetings.auth.access import roles
 from meetings.auth.roles import STAFF
 from meetings.core.feedback import feedback_on
 from meetings.core.formatting import local_today, short_vnd
+from meetings.core.inputs import InputRefused
 from meetings.endpoints.models import KINDS
 from meetings.errors import ValidationError
 from meetings.extensions import db
@@ -22,7 +23,11 @@ FILTER_ARGS = ("year", "quarter", "from", "to", "organizer", "kind")
 
 
 def _scope() -> Scope:
-    return services.parse_scope({key: request.args.get(key, "") for key in FILTER_ARGS}, today=local_today())
+    """The period asked for; a bad one is an error page naming the fields (the exports have no form to show)."""
+    try:
+        return services.parse_scope({key: request.args.get(key, "") for key in FILTER_ARGS}, today=local_today())
+    except ValidationError as error:
+        raise InputRefused(error.fields) from error
 
 
 def _statistics(scope: Scope, *, details: bool = True) -> services.Statistics:
