@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of /api/v1; a test checks that it names every route that exists."""
 from __future__ import annotations
 
+import copy
+
 from meetings.attendance.models import ATTENDED, AttendanceSource, AttendanceStatus, ImportState
 from meetings.booking.models import EDITABLE_STATUSES, MeetingStatus, ReadinessStatus
 from meetings.readiness.models import ANSWERS, UNCHECKED, UNTESTED, ProbeState, TestStatus
@@ -658,15 +660,21 @@ PATHS = {
                 _param("endpoint", "Only meetings with this endpoint"),
                 _param("status", "Only this status"),
                 _param("organizer", "Only this organising unit"),
-                _param("q", "Title contains"),
+                _param("q", "Title contains (case and accents ignored; % and _ are plain characters)"),
+                _param("limit", "Meetings per page (1 to 500, default 100)", schema={"type": "integer"}),
+                _param("offset", "Meetings to skip (default 0)", schema={"type": "integer"}),
             ],
             "responses": {
                 "200": _response(
-                    "Meetings",
+                    "One page of meetings, in start order",
                     {
                         "type": "object",
+                        "required": ["count", "limit", "offset", "next", "items"],
                         "properties": {
-                            "count": {"type": "integer"},
+                            "count": {"type": "integer", "description": "Meetings matching, on every page"},
+                            "limit": {"type": "integer"},
+                            "offset": {"type": "integer"},
+                            "next": {"type": ["string", "null"], "description": "The next page; null on the last"},
                             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}},
                         },
                     },
@@ -1102,6 +1110,110 @@ PATHS["/meetings/{meeting_id}/calls/{code}"] = {
 }
 
 
+# ---- what the API accepts, said in the document ---------------------------------------------------
+# A schema-driven client (or fuzzer) that keeps to these gets a 2xx or a documented 4xx; times must also lie
+# in the years 2000 to 2100 (a 422 names the field otherwise).
+
+DB_INT_MAX = 2**31 - 1
+ONE_LINE = "^[^\\x00-\\x1f\\x7f]*$"  # no control character, no line break
+MULTI_LINE = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"  # tabs and line breaks allowed
+CODE = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-z0-9_-]+$"}
+ID = {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX}
+DATE_TIME = {"type": "string", "format": "date-time"}
+QUERY_SCHEMAS = {
+    "from": DATE_TIME, "to": DATE_TIME, "status": {"type": "string", "enum": enum_values(MeetingStatus)},
+    "endpoint": CODE, "host": CODE, "code": CODE,
+    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+    "offset": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX, "default": 0},
+    "history": {"type": "integer", "minimum": 0, "maximum": 200}, "year": {"type": "integer", "minimum": 2000,
+                                                                        "maximum": 2100},
+    "minutes": {"type": "integer", "minimum": 5, "maximum": 1440}, "meeting": ID,
+    "date": {"type": "string", "format": "date"},
+}
+TEXT = {"type": "string", "maxLength": 200, "pattern": ONE_LINE}
+
+
+def _tightened_schemas(schemas: dict) -> dict:
+    """The bodies' fields bounded as the services check them."""
+    schemas = copy.deepcopy(schemas)
+    meeting = schemas["MeetingInput"]["properties"]
+    meeting["title"].update(minLength=1, pattern=ONE_LINE)
+    meeting["start"], meeting["end"] = dict(DATE_TIME), dict(DATE_TIME)
+    meeting["host"].update(CODE)
+    meeting["endpoints"]["items"] = meeting["groups"]["items"] = CODE
+    meeting["attendees"].update(propertyNames=CODE,
+                                additionalProperties={"type": "integer", "minimum": 0, "maximum": 10000})
+    for name in ("organizer", "chair"):
+        meeting[name].update(maxLength=200, pattern=ONE_LINE)
+    meeting["agenda"].update(maxLength=10000, pattern=MULTI_LINE)
+    meeting["test_minutes_before"].update(minimum=0, maximum=1440)
+    meeting["recurrence"].update(maxLength=500, pattern=ONE_LINE)
+    attendance = schemas["AttendanceInput"]["properties"]
+    for name in ("connected_at", "disconnected_at"):
+        attendance[name].update(format="date-time")
+    return schemas
+
+
+def _tightened_bodies(paths: dict) -> dict:
+    paths = copy.deepcopy(paths)
+    body = paths["/auth/token"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    body["username"].update(minLength=1, maxLength=80, pattern=ONE_LINE)
+    body["password"].update(minLength=1, maxLength=200, pattern=ONE_LINE)
+    body["name"].update(maxLength=100, pattern=ONE_LINE)
+    booking = paths["/meetings"]["post"]["requestBody"]["content"]["application/json"]
+    booking["schema"] = {"allOf": [booking["schema"], {"type": "object", "required": ["title", "start", "end"]}]}
+    check = paths["/meetings/check"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    check["allOf"][1]["properties"]["meeting"].update(ID)
+    check["allOf"].append({"type": "object", "required": ["title", "start", "end"]})
+    for path in ("/meetings/{meeting_id}/readiness/{code}", "/meetings/{meeting_id}/readiness/{code}/test"):
+        schema = paths[path]["put"]["requestBody"]["content"]["application/json"]["schema"]
+        schema["properties"]["note"].update(pattern=MULTI_LINE)
+    return paths
+
+
+def _parameter_schema(parameter: dict) -> dict:
+    schema = dict(parameter.get("schema") or {"type": "string"})
+    if parameter["in"] == "path":
+        return ID if schema.get("type") == "integer" else CODE
+    if parameter["in"] == "header":
+        return {**TEXT, **schema}
+    if parameter["name"] in QUERY_SCHEMAS:
+        return {**QUERY_SCHEMAS[parameter["name"]], **{k: v for k, v in schema.items() if k not in ("type",)}}
+    if schema.get("type") == "string" and "enum" not in schema:
+        return {**TEXT, **schema}
+    return schema
+
+
+def _tightened(paths: dict) -> dict:
+    """Every parameter bounded, and every status code an operation can answer documented: 400 for a body
+    that is not JSON, 401 for a missing or bad token, 403 for another role, 404 for an unknown id or code,
+    422 for a value refused (control characters included), 429 for the sign-in budget."""
+    result = {}
+    for path, operations in paths.items():
+        result[path] = {}
+        for method, operation in operations.items():
+            operation = {**operation, "responses": dict(operation["responses"])}
+            parameters = [{**p, "schema": _parameter_schema(p)} for p in operation.get("parameters", [])]
+            if parameters:
+                operation["parameters"] = parameters
+            public = operation.get("security") == []
+            codes = {422} if parameters or "requestBody" in operation else set()
+            if not public or path == "/auth/token":
+                codes |= {401}
+            if not public:
+                codes |= {403}
+            if "requestBody" in operation or (method in ("post", "put", "patch", "delete") and path != "/openapi.json"):
+                codes |= {400}
+            if "{" in path:
+                codes |= {404}
+            if path == "/auth/token":
+                codes |= {429}
+            for code in sorted(codes):
+                operation["responses"].setdefault(str(code), _errors(code)[str(code)])
+            result[path][method] = operation
+    return result
+
+
 def build_document(server_url: str) -> dict:
     return {
         "openapi": "3.1.0",
@@ -1123,7 +1235,7 @@ def build_document(server_url: str) -> dict:
                     "description": "The browser's session; unsafe methods also need X-CSRFToken",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": _tightened_schemas(SCHEMAS),
         },
-        "paths": PATHS,
+        "paths": _tightened(_tightened_bodies(PATHS)),
     }

@@ -36,14 +36,17 @@ def attendance_item_json(participant: Participant, record: AttendanceRecord | No
     }
 
 
-def attendance_json(meeting: Meeting) -> dict[str, Any]:
+def attendance_json(meeting: Meeting, shown: frozenset[int] | None = None) -> dict[str, Any]:
+    """The counts of every endpoint; the rows of the endpoints `shown` (None: all)."""
     records = services.records_of(meeting)
     items = [attendance_item_json(p, records.get(p.id)) for p in meeting.participants]
+    rows = [item for participant, item in zip(meeting.participants, items, strict=True)
+            if shown is None or participant.endpoint_id in shown]
     counts = {status: sum(1 for item in items if item["status"] == status)
               for status in AttendanceStatus}
     counts["not_recorded"] = sum(1 for item in items if item["status"] is None)
     attendees = sum(item["attendees"] or 0 for item in items if item["status"] in ATTENDED)
-    return {"meeting": meeting.id, "status": meeting.status, "counts": counts, "attendees": attendees, "items": items}
+    return {"meeting": meeting.id, "status": meeting.status, "counts": counts, "attendees": attendees, "items": rows}
 
 
 def _given(body: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +84,8 @@ def _loaded(meeting_id: int) -> Meeting:
 @bp.get("/meetings/<int:meeting_id>/attendance")
 @authenticated
 def get_attendance(meeting_id: int):
-    return jsonify(attendance_json(_loaded(meeting_id)))
+    meeting = get_meeting(meeting_id)
+    return jsonify(attendance_json(meeting, queries.endpoints_shown_to(meeting, current_user)))
 
 
 @bp.put("/meetings/<int:meeting_id>/attendance/<code>")

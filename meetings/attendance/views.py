@@ -94,9 +94,11 @@ def _editable_rows(meeting: Meeting) -> list[Participant]:
 
 
 def _render(meeting: Meeting, *, errors: dict[str, str] | None = None, status: int = 200):
+    """Every row the user reads (queries.endpoints_shown_to); an operator edits their own endpoint's only."""
     records = services.records_of(meeting)
     multi_day = _multi_day(meeting)
-    rows = _editable_rows(meeting)
+    shown = queries.endpoints_shown_to(meeting, current_user)
+    rows = [p for p in meeting.participants if shown is None or p.endpoint_id in shown]
     values = {p.endpoint.code: _row_values(p, records.get(p.id), multi_day) for p in rows}
     if request.method == "POST":
         for code in values:
@@ -114,6 +116,7 @@ def _render(meeting: Meeting, *, errors: dict[str, str] | None = None, status: i
         records=records, values=values, errors=errors or {}, error_rows={key.split(".")[0] for key in errors or {}},
         multi_day=multi_day, recordable=recordable,
         can_edit=current_user.role in (ADMIN, BOOKER, OPERATOR), manager=services.is_manager(current_user),
+        own_endpoint_id=current_user.endpoint_id if current_user.role == OPERATOR else None,
         day=day, statuses=STATUSES), status
 
 

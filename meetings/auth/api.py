@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from meetings.auth import services
 from meetings.auth.access import public
-from meetings.auth.views import limit_login_per_account, limit_login_per_ip
+from meetings.auth.throttle import claim_attempt
 from meetings.core.api import bp, json_body
 from meetings.errors import DomainError, ValidationError
 
@@ -23,8 +23,6 @@ def user_json(user) -> dict:
 
 @bp.post("/auth/token")
 @public
-@limit_login_per_ip
-@limit_login_per_account
 def create_token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
@@ -35,7 +33,10 @@ def create_token():
         errors["password"] = _("The password is required.")
     if errors:
         raise ValidationError(errors)
+    attempt = claim_attempt(username)  # counted before the password is checked
     user = services.authenticate(username, password)
+    if user is not None:
+        attempt.give_back()
     if user is None:  # the audit of the failed attempt is kept although this refuses the request
         raise InvalidCredentials(_("Wrong username or password, or the account is deactivated."))
     name = body.get("name") if isinstance(body.get("name"), str) else "API"

@@ -12,47 +12,27 @@ from meetings.auth.access import authenticated, public, roles
 from meetings.auth.forms import LoginForm, PasswordChangeForm, ResetPasswordForm, TokenForm, UserForm
 from meetings.auth.roles import ADMIN
 from meetings.auth.services import endpoint_choices as _endpoint_choices
+from meetings.auth.throttle import claim_attempt
 from meetings.core import formatting
 from meetings.core.feedback import feedback_on
 from meetings.core.forms import ConfirmForm
 from meetings.core.navigation import safe_next
 from meetings.errors import ValidationError
-from meetings.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
-def attempted_username() -> str:
-    body = request.get_json(silent=True) if request.is_json else None
-    name = (body or {}).get("username") if isinstance(body, dict) else request.form.get("username")
-    return "user:" + str(name or "").strip().lower()[:80]
-
-
-def failed_login(response) -> bool:
-    return response.status_code not in (201, 302)
-
-
-# Shared by the sign-in form and the API token route, so that both count against one budget.
-limit_login_per_ip = limiter.shared_limit(login_limit, scope="login-ip", methods=["POST"], deduct_when=failed_login)
-limit_login_per_account = limiter.shared_limit(login_limit, scope="login-account", key_func=attempted_username,
-                                               methods=["POST"], deduct_when=failed_login)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limit_login_per_ip
-@limit_login_per_account
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        attempt = claim_attempt(form.username.data)  # counted before the password is checked
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
+            attempt.give_back()
             session.clear()
             services.start_session(user, ip_address=request.remote_addr or "",
                                    user_agent=request.user_agent.string)
@@ -206,7 +186,7 @@ def revoke_token(token_id: int):
 @bp.get("/admin/audit")
 @roles(ADMIN)
 def audit_log():
-    page = request.args.get("page", 1, type=int)
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
     action = request.args.get("action", "").strip() or None
     actor = request.args.get("actor", "").strip() or None
     target = request.args.get("target", "").strip() or None

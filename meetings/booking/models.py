@@ -5,8 +5,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from meetings.core.text import fold
 from meetings.database import UTCDateTime, one_of, utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
@@ -41,6 +42,10 @@ CANCELLABLE_STATUSES = (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED, MeetingSta
 ACTIVE_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 
 
+def _title_key(context) -> str:
+    return fold(context.get_current_parameters().get("title") or "")
+
+
 class MeetingSeries(db.Model):
     """A recurring meeting: its rule, and the occurrences that are meetings of their own."""
 
@@ -64,6 +69,8 @@ class Meeting(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The title folded for search (no case, no diacritics): kept by the model, also for bulk inserts.
+    title_key: Mapped[str] = mapped_column(String(300), default=_title_key)
     agenda: Mapped[str] = mapped_column(Text, default="")
     organizer: Mapped[str] = mapped_column(String(200), default="", index=True)
     chair: Mapped[str] = mapped_column(String(200), default="")
@@ -91,6 +98,11 @@ class Meeting(db.Model):
     )
     created_by = relationship("User", foreign_keys=[created_by_id])
     cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
+
+    @validates("title")
+    def _fold_title(self, _key: str, title: str) -> str:
+        self.title_key = fold(title or "")
+        return title
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.title!r}>"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from meetings.auth.models import User
 from meetings.auth.roles import OPERATOR
 from meetings.booking.models import STATUSES, Meeting, Participant
+from meetings.core.text import LIKE_ESCAPE, contains_pattern, fold
 from meetings.endpoints.models import Endpoint
 from meetings.errors import NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
@@ -61,6 +62,18 @@ def participant_rows(meeting_ids: list[int]) -> dict[int, list]:
     for row in rows:
         by_meeting[row.meeting_id].append(row)
     return by_meeting
+def endpoints_shown_to(meeting: Meeting, user: User) -> frozenset[int] | None:
+    """The one rule for what a user reads of a meeting's per-endpoint detail (readiness, attendance, savings),
+    in the API and on the pages alike.
+
+    None: every endpoint's row (the host endpoint's operator, bookers, leaders and admins). A set: only
+    those endpoints' rows (an invited operator: their own), while counts and totals still cover every
+    endpoint. An operator whose endpoint is not invited is refused (PermissionDenied).
+    """
+    ensure_can_view(meeting, user)
+    if user.role != OPERATOR or user.endpoint_id == meeting.host_id:
+        return None
+    return frozenset({user.endpoint_id})
 
 
 def _filtered(criteria: MeetingFilter, user: User) -> Select:
@@ -76,7 +89,10 @@ def _filtered(criteria: MeetingFilter, user: User) -> Select:
     if criteria.organizer:
         statement = statement.where(Meeting.organizer == criteria.organizer)
     if criteria.query:
-        statement = statement.where(Meeting.title.ilike(f"%{criteria.query}%"))
+        # Folded on both sides (case and Vietnamese diacritics), the same on SQLite and PostgreSQL;
+        # % and _ typed by the user are matched literally.
+        statement = statement.where(Meeting.title_key.like(contains_pattern(fold(criteria.query)),
+                                                           escape=LIKE_ESCAPE))
     endpoint_ids = []
     if criteria.endpoint:
         endpoint_id = db.session.scalar(select(Endpoint.id).where(Endpoint.code == criteria.endpoint))

@@ -130,7 +130,8 @@ def seen(invitation_id: int):
 def outbox():
     state = request.args.get("state", "")
     state = state if state in MESSAGE_STATES else ""
-    messages = services.list_messages(state=state or None, page=request.args.get("page", 1, type=int),
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
+    messages = services.list_messages(state=state or None, page=page,
                                       per_page=current_app.config["PAGE_SIZE"])
     return render_template("bridge/outbox.html", messages=messages, state=state, states=MESSAGE_STATES,
                            counts=services.counts_by_state(), delivery=services.delivery_state(), form=ConfirmForm())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.auth import audit
 from meetings.auth.models import User
+from meetings.core.text import fold
 from meetings.endpoints.models import Endpoint, EndpointGroup, EndpointName, group_members
 from meetings.errors import NotFound, ValidationError
 from meetings.extensions import db
@@ -29,15 +30,6 @@ class EndpointFilter:
     region: str = ""
     group: str = ""
     active: bool | None = True
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, so that 'an giang' finds 'An Giang'."""
-    import unicodedata
-
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()
 
 
 def get_endpoint(code: str) -> Endpoint:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from meetings.auth import audit
 from meetings.auth.models import User
-from meetings.auth.roles import ADMIN, BOOKER, LEADER, OPERATOR
+from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting, MeetingStatus, Participant
+from meetings.booking.queries import endpoints_shown_to
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
@@ -89,18 +90,13 @@ def may_operate(meeting: Meeting, user: User) -> bool:
     return user.role in (ADMIN, BOOKER) or (user.role == OPERATOR and user.endpoint_id == meeting.host_id)
 
 
-def _invited(meeting: Meeting, endpoint_id: int | None) -> bool:
-    return bool(endpoint_id) and bool(db.session.scalar(select(exists().where(
-        Participant.meeting_id == meeting.id, Participant.endpoint_id == endpoint_id))))
-
-
 def readable_scope(meeting: Meeting, user: User) -> str | None:
-    """'all' (every row), an endpoint code (an invited operator: their own row), or refuses with 403."""
-    if user.role in (ADMIN, BOOKER, LEADER) or may_operate(meeting, user):
+    """'all' (every row), an endpoint code (an invited operator: their own row), or refuses with 403.
+
+    The rule is booking's `endpoints_shown_to`, the same for readiness, attendance and savings."""
+    if endpoints_shown_to(meeting, user) is None:
         return "all"
-    if user.role == OPERATOR and user.endpoint is not None and _invited(meeting, user.endpoint_id):
-        return user.endpoint.code
-    raise PermissionDenied(_("The call of this meeting is for the meeting office, leaders and its endpoints."))
+    return user.endpoint.code
 
 
 def ensure_can_operate(meeting: Meeting, user: User) -> None:

@@ -36,7 +36,7 @@ def _state_helpers() -> dict:
 def mail_log():
     state = request.args.get("state", "")
     state = state if state in MAIL_STATES else ""
-    mails = services.list_mail(state=state or None, page=request.args.get("page", 1, type=int),
+    mails = services.list_mail(state=state or None, page=min(max(request.args.get("page", 1, type=int), 1), 10**6),
                                per_page=current_app.config["PAGE_SIZE"])
     return render_template("notify/mail_log.html", mails=mails, state=state, counts=services.counts_by_state(),
                            **_state_helpers())

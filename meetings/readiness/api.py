@@ -8,6 +8,7 @@ from flask_login import current_user
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
+from meetings.booking.queries import endpoints_shown_to
 from meetings.core.api import bp, json_body
 from meetings.core.bodies import cached_body, json_response
 from meetings.database import utcnow
@@ -30,20 +31,22 @@ def _history_limit() -> int:
 def get_readiness(meeting_id: int):
     """Every invited endpoint's state with counts; answers 304 to If-None-Match when nothing changed."""
     meeting = services.get_meeting(meeting_id)
-    services.ensure_can_read(meeting, current_user)
+    shown = endpoints_shown_to(meeting, current_user)  # refuses an operator whose endpoint is not invited
     history_limit = _history_limit()
     now = utcnow()
     # The version is read before the data: a change committed in between shows at the next poll.
-    etag = f"{queries.board_version(meeting, now)}-{history_limit}"
+    # An invited operator's board (the counts and their own row) is a representation of its own.
+    etag = f"{queries.board_version(meeting, now)}-{history_limit}" + (f"-own{min(shown)}" if shown else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
         return response
 
     def build() -> dict:
-        items = queries.board_items(meeting)
-        history = queries.history(meeting.id, limit=history_limit) if history_limit else None
-        return readiness_json(meeting, items, version=etag, history=history,
+        board = queries.board_shown_to(meeting, current_user)
+        history = (queries.history(meeting.id, limit=history_limit, endpoint_id=board.endpoint_id)
+                   if history_limit else None)
+        return readiness_json(meeting, board.items, rows=board.rows, version=etag, history=history,
                               is_open=rules.is_open(meeting.status, meeting.start_at, now),
                               test_open=queries.technical_slot_open(meeting, now))
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
 from meetings.booking.models import ACTIVE_STATUSES, Meeting, Participant, ReadinessStatus
+from meetings.booking.queries import endpoints_shown_to
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
 from meetings.readiness import rules
@@ -213,8 +214,31 @@ def history(meeting_id: int, *, limit: int | None = None, offset: int = 0,
     return [HistoryEntry(change, code, name) for change, code, name in db.session.execute(statement)]
 
 
-def history_count(meeting_id: int) -> int:
-    return db.session.scalar(select(func.count(ReadinessChange.id)).where(ReadinessChange.meeting_id == meeting_id))
+def history_count(meeting_id: int, *, endpoint_id: int | None = None) -> int:
+    statement = select(func.count(ReadinessChange.id)).where(ReadinessChange.meeting_id == meeting_id)
+    if endpoint_id is not None:
+        statement = statement.where(ReadinessChange.endpoint_id == endpoint_id)
+    return db.session.scalar(statement)
+
+
+@dataclass(frozen=True)
+class ShownBoard:
+    """A meeting's board as one user reads it (booking.queries.endpoints_shown_to is the rule)."""
+
+    items: list[BoardItem]  # every invited endpoint: what the counts are made of
+    rows: list[BoardItem]  # the rows this user reads
+    endpoint_id: int | None  # the one endpoint whose history this user reads; None: every endpoint's
+
+
+def board_shown_to(meeting: Meeting, user: User) -> ShownBoard:
+    """The board for this user: every row, or an invited operator's own row beside the counts of all.
+    Raises PermissionDenied for an operator whose endpoint is not invited."""
+    shown = endpoints_shown_to(meeting, user)
+    items = board_items(meeting)
+    if shown is None:
+        return ShownBoard(items, items, None)
+    codes = set(db.session.scalars(select(Endpoint.code).where(Endpoint.id.in_(shown))))
+    return ShownBoard(items, [item for item in items if item.endpoint in codes], next(iter(shown)))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ def history_json(entry: HistoryEntry) -> dict:
 
 
 def readiness_json(meeting: Meeting, items: list[BoardItem], *, version: str, is_open: bool, test_open: bool,
-                   history: list[HistoryEntry] | None = None) -> dict:
+                   history: list[HistoryEntry] | None = None, rows: list[BoardItem] | None = None) -> dict:
+    """The counts of every invited endpoint in `items`; the rows of `rows` (default: all of them)."""
     body = {
         "meeting": meeting.id,
         "title": meeting.title,
@@ -57,7 +58,7 @@ def readiness_json(meeting: Meeting, items: list[BoardItem], *, version: str, is
         "tests": queries.test_counts(items),
         "probes": queries.probe_counts(items),
         "sip_probes": queries.sip_probe_counts(items),
-        "items": [item_json(item) for item in items],
+        "items": [item_json(item) for item in (items if rows is None else rows)],
     }
     if history is not None:
         body["history"] = [history_json(entry) for entry in history]

@@ -64,10 +64,6 @@ def ensure_can_record_tests(meeting: Meeting, user: User) -> None:
         raise PermissionDenied(_("Only the host endpoint's operator and the meeting office record technical tests."))
 
 
-def may_see_board(meeting: Meeting, user: User) -> bool:
-    return user.role != OPERATOR or may_record_tests(meeting, user)
-
-
 def get_participant(meeting: Meeting, endpoint_code: str, *, for_update: bool = True) -> Participant:
     """The endpoint's place in the meeting, locked until the transaction ends (changes to one endpoint
     happen one at a time, so each history row's "from" is right); raises NotFound."""

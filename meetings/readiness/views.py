@@ -10,12 +10,13 @@ from flask_wtf import FlaskForm
 from meetings.auth.access import authenticated, public, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.models import Meeting
+from meetings.booking.queries import endpoints_shown_to
 from meetings.core import links as signing
 from meetings.core.feedback import feedback_on
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.endpoints.services import EndpointFilter, search_endpoints
-from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from meetings.errors import ConflictError, NotFound, ValidationError
 from meetings.readiness import geography, monitoring, queries, rules, services
 from meetings.readiness.forms import AnswerForm, CallResultForm, ProbeCheckForm
 from meetings.readiness.probes import ProbeOutcome
@@ -36,26 +37,23 @@ def index():
     return render_template("readiness/index.html", entries=queries.overview(now))
 
 
-def _board_meeting(meeting_id: int) -> Meeting:
-    meeting = services.get_meeting(meeting_id)
-    if not services.may_see_board(meeting, current_user):
-        raise PermissionDenied(_("The readiness board is for the meeting office, leaders and the host endpoint."))
-    return meeting
-
-
 @bp.get("/meetings/<int:meeting_id>/readiness")
 @authenticated
 def board(meeting_id: int):
-    meeting = _board_meeting(meeting_id)
+    """The counts of every endpoint; the rows the user reads (an invited operator: their own)."""
+    meeting = services.get_meeting(meeting_id)
     now = utcnow()
     version = queries.board_version(meeting, now)
-    items = queries.board_items(meeting)
+    board = queries.board_shown_to(meeting, current_user)
+    items, shown = board.rows, board.endpoint_id
     dots = [(item, geography.project(item.latitude, item.longitude))
             for item in items if item.latitude is not None and item.longitude is not None]
     return render_template(
         "readiness/board.html", meeting=meeting, items=items, regions=queries.by_region(items),
-        counts=queries.counts(items), tests=queries.test_counts(items), probes=queries.probe_counts(items),
-        history=queries.history(meeting.id, limit=HISTORY_ON_BOARD), history_total=queries.history_count(meeting.id),
+        total=len(board.items), counts=queries.counts(board.items), tests=queries.test_counts(board.items),
+        probes=queries.probe_counts(board.items),
+        history=queries.history(meeting.id, limit=HISTORY_ON_BOARD, endpoint_id=shown),
+        history_total=queries.history_count(meeting.id, endpoint_id=shown),
         version=version, is_open=rules.is_open(meeting.status, meeting.start_at, now),
         test_open=queries.technical_slot_open(meeting, now), slot=queries.technical_slot_of(meeting),
         can_answer=current_user.role in (ADMIN, BOOKER), can_test=services.may_record_tests(meeting, current_user),
@@ -66,11 +64,14 @@ def board(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/readiness/history")
 @authenticated
 def history(meeting_id: int):
-    meeting = _board_meeting(meeting_id)
-    page = max(request.args.get("page", 1, type=int), 1)
-    entries = queries.history(meeting.id, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    meeting = services.get_meeting(meeting_id)
+    shown = endpoints_shown_to(meeting, current_user)
+    endpoint_id = next(iter(shown)) if shown else None
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
+    entries = queries.history(meeting.id, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE,
+                              endpoint_id=endpoint_id)
     return render_template("readiness/history.html", meeting=meeting, entries=entries, page=page,
-                           total=queries.history_count(meeting.id), per_page=HISTORY_PAGE)
+                           total=queries.history_count(meeting.id, endpoint_id=endpoint_id), per_page=HISTORY_PAGE)
 
 
 @bp.route("/meetings/<int:meeting_id>/readiness/<code>", methods=["GET", "POST"])

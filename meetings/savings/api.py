@@ -33,7 +33,7 @@ def line_json(line: services.Line) -> dict[str, Any]:
     }
 
 
-def savings_json(meeting: Meeting, report: services.Report) -> dict[str, Any]:
+def savings_json(meeting: Meeting, report: services.Report, shown: frozenset[int] | None = None) -> dict[str, Any]:
     return {
         "meeting": meeting.id, "status": "stored" if report.stored else "estimate", "reason": report.reason,
         "computed_at": isoformat_local(report.computed_at), "computed_by": report.computed_by,
@@ -42,7 +42,7 @@ def savings_json(meeting: Meeting, report: services.Report) -> dict[str, Any]:
         "rates_effective_from": report.rates.effective_from.isoformat(), "rate_version": report.rates.version,
         "rates": report.rates.to_dict(),
         "counts": {**{status: report.count(status) for status in AttendanceStatus}, "not_recorded": report.count(None)},
-        "items": [line_json(line) for line in report.lines],
+        "items": [line_json(line) for line in services.shown_lines(meeting, report, shown)],
     }
 
 
@@ -50,5 +50,5 @@ def savings_json(meeting: Meeting, report: services.Report) -> dict[str, Any]:
 @authenticated
 def get_savings(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    queries.ensure_can_view(meeting, current_user)
-    return jsonify(savings_json(meeting, services.report(meeting)))
+    shown = queries.endpoints_shown_to(meeting, current_user)
+    return jsonify(savings_json(meeting, services.report(meeting), shown))

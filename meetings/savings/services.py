@@ -133,6 +133,14 @@ def _line_of(meeting: Meeting, stored: SavingsItem) -> Line:
     return Line(item, stored.endpoint.name_on(meeting_day(meeting)), stored.attendees_source)
 
 
+def shown_lines(meeting: Meeting, report: Report, shown: frozenset[int] | None) -> list[Line]:
+    """The lines of the endpoints a user reads (booking.queries.endpoints_shown_to); totals cover them all."""
+    if shown is None:
+        return list(report.lines)
+    codes = {p.endpoint.code for p in meeting.participants if p.endpoint_id in shown}
+    return [line for line in report.lines if line.item.endpoint in codes]
+
+
 def report(meeting: Meeting) -> Report:
     """The stored snapshot of a held meeting, else an estimate with the rates in force on its day."""
     snapshot = snapshot_of(meeting)

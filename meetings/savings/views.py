@@ -29,12 +29,13 @@ BLANK_FARE_ROWS = 3
 @authenticated
 def meeting(meeting_id: int):
     meeting_ = get_meeting(meeting_id)
-    queries.ensure_can_view(meeting_, current_user)
+    shown = queries.endpoints_shown_to(meeting_, current_user)
     try:
         report, problem = services.report(meeting_), None
     except ConflictError as error:
         report, problem = None, error.message
-    return render_template("savings/meeting.html", meeting=meeting_, report=report, problem=problem,
+    lines = services.shown_lines(meeting_, report, shown) if report else []
+    return render_template("savings/meeting.html", meeting=meeting_, report=report, problem=problem, lines=lines,
                            day=services.meeting_day(meeting_), destination=DESTINATION, confirm=ConfirmForm())
 
 

@@ -16,8 +16,8 @@ UNINVITED_OPERATOR = "op-thads-ca-mau"
 OWN_ENDPOINT = "thads-ca-mau"
 
 
-def _booked(client, headers, **extra) -> int:
-    body = meeting_body(future_day(), endpoints=["thads-an-giang", "thads-ha-noi"], **extra)
+def _booked(client, headers, weeks: int = 2, **extra) -> int:
+    body = meeting_body(future_day(weeks), endpoints=["thads-an-giang", "thads-ha-noi"], **extra)
     response = client.post("/api/v1/meetings", json=body, headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()["id"]
@@ -345,3 +345,146 @@ def test_a_request_that_breaks_the_session_still_gets_an_error_page(app, client,
     api = client.get("/api/v1/meetings", headers={"Accept": "application/json"})
     assert api.status_code == 500 and api.get_json()["error"]["code"] == "server_error"
     assert client.get("/account").status_code == 200  # the next request finds a healthy session
+
+
+# ---- the sign-in limit is counted before the password -------------------------------------------
+
+def _failed_checks(app, username: str) -> int:
+    from meetings.auth.models import AuditEntry
+
+    with app.app_context():
+        count = db.session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "auth.login_failed", AuditEntry.actor_name == username))
+        db.session.remove()
+        return count
+
+
+def test_thirty_concurrent_wrong_passwords_get_at_most_ten_checked(live_server):
+    """Over real HTTP, all at once: the budget is taken atomically before any password is checked."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from meetings.extensions import limiter
+    from tests.conftest import LIVE_APPS
+
+    app, username = LIVE_APPS[live_server], "leader"
+    limiter.reset()
+    before = _failed_checks(app, username)
+    start, statuses, lock = threading.Barrier(30), [], threading.Lock()
+
+    def attempt():
+        request = urllib.request.Request(
+            f"{live_server}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"username": username, "password": "wrong-password"}).encode())
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+        checked = _failed_checks(app, username) - before
+    finally:
+        limiter.reset()  # the browser tests sign in from the same address
+    assert sorted(statuses) == [401] * 10 + [429] * 20, statuses
+    assert checked == 10, f"{checked} passwords were checked"
+
+
+# ---- meeting search folds case and accents, and takes % and _ literally --------------------------
+
+def test_meeting_search_ignores_case_and_vietnamese_accents_and_escapes_wildcards(client, bearer):
+    headers = bearer("booker")
+    titled = _booked(client, headers, title="Giao ban công tác Đảng tháng 12")
+    other = _booked(client, headers, weeks=3, title="Tập huấn 100% trực tuyến_nội bộ")
+
+    def found(query: str) -> set[int]:
+        response = client.get("/api/v1/meetings", query_string={"q": query, "limit": 500}, headers=headers)
+        assert response.status_code == 200
+        return {item["id"] for item in response.get_json()["items"]}
+
+    for query in ("GIAO BAN CÔNG TÁC", "giao ban cong tac", "Giao Ban Công Tác", "ĐẢNG", "dang thang"):
+        assert titled in found(query), query
+    assert titled not in found("%") and other in found("%")
+    assert titled not in found("_") and other in found("_")
+    assert found("100%") == {other} and found("c_t") == set()  # "truc tuyen" would match a wildcard
+
+
+def test_the_meetings_page_search_folds_too(client, auth, bearer):
+    meeting_id = _booked(client, bearer("booker"), title="Hội nghị sơ kết Thi hành án")
+    auth.login("booker")
+    page = client.get("/meetings", query_string={"q": "HOI NGHI SO KET", "all": "1"}).get_data(as_text=True)
+    assert f"/meetings/{meeting_id}" in page
+
+
+# ---- one rule for what an operator reads of a meeting ---------------------------------------------
+
+READERS = {"op-thads-an-giang": {"thads-an-giang"}, "op-moj-hq": None, "booker": None, "leader": None, "admin": None}
+
+
+@pytest.mark.parametrize("username", sorted(READERS))
+def test_api_and_pages_show_an_invited_operator_the_counts_and_only_their_own_row(client, auth, bearer, username):
+
+    meeting = held_meeting(client, bearer("booker"), endpoints=["thads-an-giang", "thads-ha-noi", "thads-nghe-an"])
+    every = {"moj-hq", "thads-an-giang", "thads-ha-noi", "thads-nghe-an"}
+    expected = READERS[username] or every
+    headers = bearer(username)
+    base = f"/api/v1/meetings/{meeting.id}"
+
+    readiness = client.get(f"{base}/readiness?history=50", headers=headers).get_json()
+    assert {item["endpoint"] for item in readiness["items"]} == expected
+    assert sum(readiness["counts"].values()) == len(every)  # the counts are of every endpoint
+    attendance = client.get(f"{base}/attendance", headers=headers).get_json()
+    assert {item["endpoint"] for item in attendance["items"]} == expected
+    assert sum(attendance["counts"].values()) == len(every)
+    savings = client.get(f"{base}/savings", headers=headers).get_json()
+    assert {item["endpoint"] for item in savings["items"]} <= expected
+    if READERS[username]:
+        assert len(savings["items"]) == 1
+
+    auth.login(username)
+    for page in (f"/meetings/{meeting.id}/readiness", f"/meetings/{meeting.id}/attendance",
+                 f"/meetings/{meeting.id}/savings"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        rows = set(re.findall(r'<tr[^>]*data-endpoint="([^"]+)"', response.get_data(as_text=True)))
+        assert rows <= expected and (page.endswith("savings") or rows == expected), (page, rows)
+    board = client.get(f"/meetings/{meeting.id}/readiness").get_data(as_text=True)
+    assert f"/{len(every)}</small>" in board  # the board counts every endpoint, whatever rows it shows
+
+
+# ---- protocol details -------------------------------------------------------------------------------
+
+def test_a_405_names_the_allowed_methods_in_json_and_on_pages(client, auth, bearer):
+    api = client.put("/api/v1/meetings", headers=bearer("booker"))
+    assert api.status_code == 405 and api.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(api.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    auth.login("booker")
+    page = client.delete("/meetings")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+
+
+def test_the_meeting_list_is_paged_with_the_total_and_a_link_to_the_next_page(client, bearer):
+    headers = bearer("booker")
+    ids = [_booked(client, headers, weeks=weeks, title=f"Phiên họp phân trang {weeks}") for weeks in (2, 3, 4)]
+    query = {"q": "phan trang", "limit": 2}
+    first = client.get("/api/v1/meetings", query_string=query, headers=headers).get_json()
+    assert first["count"] == 3 and first["limit"] == 2 and first["offset"] == 0
+    assert [item["id"] for item in first["items"]] == ids[:2]
+    assert "offset=2" in first["next"] and "limit=2" in first["next"]
+    second = client.get(first["next"], headers=headers).get_json()
+    assert [item["id"] for item in second["items"]] == ids[2:] and second["next"] is None and second["count"] == 3
+    default = client.get("/api/v1/meetings", headers=headers).get_json()
+    assert default["limit"] == 100 and default["offset"] == 0
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "x"}):
+        response = client.get("/api/v1/meetings", query_string=bad, headers=headers)
+        assert response.status_code == 422 and set(bad) <= set(response.get_json()["error"]["fields"])
