@@ -296,16 +296,10 @@ def _ensure_call(driver: Driver, meeting: Meeting, conference: Conference, now: 
         return conference.call_id
     space_id = _ensure_space(driver, meeting, conference)
     db.session.commit()
-    # One scheduler starts the call: the conference row stays locked (the write lock on SQLite) across the one
-    # request that starts it, so a second scheduler waits here and then finds the call already there.
-    db.session.get(Conference, conference.id, populate_existing=True, with_for_update=True)
-    if conference.call_id:
-        return conference.call_id
     call = driver.start_call(space_id)
     conference.call_id, conference.state = call.id, ConferenceState.ACTIVE
     conference.started_at = conference.started_at or now
     conference.ended_at = None
-    db.session.commit()
     log.info("mcu: meeting %s: call %s running", meeting.id, call.id)
     return call.id
 
