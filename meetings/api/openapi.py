@@ -35,6 +35,9 @@ def _param(name: str, description: str, *, where: str = "query", schema: dict | 
             "schema": schema or {"type": "string"}}
 
 
+MEETING_ID = _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})
+
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -747,7 +750,7 @@ PATHS = {
     "/meetings/{meeting_id}": {
         "get": {
             "summary": "One meeting",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "responses": {
                 "200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
                 **_errors(401, 403, 404),
@@ -755,7 +758,7 @@ PATHS = {
         },
         "patch": {
             "summary": "Change a meeting (same conflict rules); `scope: following` changes the rest of its series",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MeetingInput"}}},
@@ -770,7 +773,7 @@ PATHS = {
         },
         "delete": {
             "summary": "Cancel a meeting: it stays, with status cancelled. Body: {reason, scope}",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "responses": {
                 "200": _response(
                     "The cancelled meeting, or {series_id, meetings}",
@@ -784,7 +787,7 @@ PATHS = {
         "post": {
             "summary": "Mark a meeting as held (the scheduler also does it at the end time); "
             "stores its savings snapshot",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "responses": {
                 "200": _response("The meeting", {"$ref": "#/components/schemas/Meeting"}),
                 **_errors(401, 403, 404, 409),
@@ -794,7 +797,7 @@ PATHS = {
     "/meetings/{meeting_id}/attendance": {
         "get": {
             "summary": "Every endpoint's attendance, with counts",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "responses": {
                 "200": _response(
                     "Attendance",
@@ -817,7 +820,7 @@ PATHS = {
         "put": {
             "summary": "Record one endpoint's attendance (bookers, admins); an operator records their own headcount",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("code", "Endpoint code", where="path"),
             ],
             "requestBody": {
@@ -835,7 +838,7 @@ PATHS = {
             "summary": "Upload an MCU call-detail-record CSV (multipart `file`, or a text/csv body): a preview, "
             "recorded only when confirmed (or at once with ?confirm=true)",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("confirm", "Record the valid rows at once", schema={"type": "boolean"}),
                 _param(
                     "mark_absent",
@@ -864,7 +867,7 @@ PATHS = {
         "get": {
             "summary": "An import's preview",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("import_id", "Import id", where="path", schema={"type": "integer"}),
             ],
             "responses": {
@@ -875,7 +878,7 @@ PATHS = {
         "delete": {
             "summary": "Discard a pending import",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("import_id", "Import id", where="path", schema={"type": "integer"}),
             ],
             "responses": {
@@ -888,7 +891,7 @@ PATHS = {
         "post": {
             "summary": 'Record the valid rows of a pending import. Body (optional): {"mark_absent": true}',
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("import_id", "Import id", where="path", schema={"type": "integer"}),
             ],
             "responses": {
@@ -900,7 +903,7 @@ PATHS = {
     "/meetings/{meeting_id}/savings": {
         "get": {
             "summary": "The savings per endpoint and in total: the snapshot of a held meeting, else an estimate",
-            "parameters": [_param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})],
+            "parameters": [MEETING_ID],
             "responses": {
                 "200": _response("The savings", {"$ref": "#/components/schemas/Savings"}),
                 **_errors(401, 403, 404, 409),
@@ -911,7 +914,7 @@ PATHS = {
         "get": {
             "summary": "Every invited endpoint's readiness with counts (operators: only their endpoint's meetings)",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("history", "Include the newest N changes (0 to 200)", schema={"type": "integer"}),
                 _param("If-None-Match", "The ETag of the last answer: 304 when nothing changed", where="header"),
             ],
@@ -927,7 +930,7 @@ PATHS = {
             "summary": "Answer for an endpoint: operators for their own; bookers and admins on its behalf. "
             "Closed (409) once the meeting starts",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("code", "The endpoint's code", where="path"),
             ],
             "requestBody": {
@@ -960,7 +963,7 @@ PATHS = {
             "summary": "Record an endpoint's technical test call (bookers, admins, the host endpoint's operator), "
             "from the test slot until the end",
             "parameters": [
-                _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"}),
+                MEETING_ID,
                 _param("code", "The endpoint's code", where="path"),
             ],
             "requestBody": {
@@ -1070,7 +1073,7 @@ SCHEMAS["Calls"] = {
         "can_operate": {"type": "boolean"},
     },
 }
-_MEETING = _param("meeting_id", "Meeting id", where="path", schema={"type": "integer"})
+_MEETING = MEETING_ID
 _CODE = _param("code", "The endpoint's code", where="path")
 PATHS["/meetings/{meeting_id}/calls"] = {
     "get": {

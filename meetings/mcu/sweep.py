@@ -330,6 +330,15 @@ def _rename_space(driver: Driver, claimed: Claimed, now: datetime) -> str:
     return "done"
 
 
+def _hang_up_call(driver: Driver, call_id: str | None) -> None:
+    """End the call on the MCU; one that has already ended is fine."""
+    if call_id:
+        try:
+            driver.end_call(call_id)
+        except NotFoundError:
+            pass
+
+
 def _remove_space(driver: Driver, claimed: Claimed, now: datetime) -> str:
     found = _conference(claimed.meeting_id)
     if found is None:
@@ -341,11 +350,7 @@ def _remove_space(driver: Driver, claimed: Claimed, now: datetime) -> str:
         space = driver.find_space(conference.call_number)
         space_id = space.id if space else None
     db.session.commit()
-    if call_id:
-        try:
-            driver.end_call(call_id)
-        except NotFoundError:
-            pass
+    _hang_up_call(driver, call_id)
     if space_id:
         try:
             driver.remove_space(space_id)
@@ -376,11 +381,7 @@ def _end_call(driver: Driver, claimed: Claimed, now: datetime) -> str:
         call = driver.find_call(conference.space_id)
         call_id = call.id if call else None
     db.session.commit()
-    if call_id:
-        try:
-            driver.end_call(call_id)
-        except NotFoundError:
-            pass
+    _hang_up_call(driver, call_id)
     conference.call_id = None
     if conference.state != ConferenceState.REMOVED:
         conference.state = ConferenceState.ENDED
