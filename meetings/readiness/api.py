@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
-from meetings.booking.models import Meeting
+from meetings.booking.models import Meeting, Participant
 from meetings.booking.queries import endpoints_shown_to
 from meetings.core.api import bp, json_body
 from meetings.core.bodies import cached_body, json_response
@@ -56,21 +56,19 @@ def get_readiness(meeting_id: int):
     return response
 
 
-def _one_item(meeting: Meeting, code: str):
-    [item] = queries.board_items(meeting, endpoint_code=code)
+def _one_item(meeting: Meeting, participant: Participant):
+    [item] = queries.board_items(meeting, endpoint_id=participant.endpoint_id)
     return jsonify(item_json(item))
 
 
 @bp.put("/meetings/<int:meeting_id>/readiness/<code>")
 @roles(ADMIN, BOOKER, OPERATOR)
 def put_readiness(meeting_id: int, code: str):
-    meeting = services.get_meeting(meeting_id)
-    services.ensure_can_answer(meeting, code, current_user)
+    meeting, participant = services.participant_to_answer(meeting_id, code, current_user)
     body = json_body()
-    participant = services.get_participant(meeting, code)
     services.set_readiness(meeting, participant, body.get("status"), body.get("note"), actor=current_user,
                            channel="api")
-    return _one_item(meeting, code)
+    return _one_item(meeting, participant)
 
 
 @bp.put("/meetings/<int:meeting_id>/readiness/<code>/test")
@@ -82,4 +80,4 @@ def put_readiness_test(meeting_id: int, code: str):
     participant = services.get_participant(meeting, code)
     services.record_test(meeting, participant, body.get("result"), body.get("note"), actor=current_user,
                          channel="api")
-    return _one_item(meeting, code)
+    return _one_item(meeting, participant)

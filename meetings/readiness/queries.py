@@ -108,19 +108,23 @@ def board_version(meeting: Meeting, now: datetime) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
 
 
-def board_items(meeting: Meeting, *, endpoint_code: str | None = None) -> list[BoardItem]:
+def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[BoardItem]:
     """Every invited endpoint (or one) with its answer, test, probe and last reminder: one statement, any size.
 
     Plain columns rather than ORM objects: a board of 1,000 endpoints would otherwise spend most of its
-    time building five objects per row.
+    time building five objects per row. One endpoint's item (the answer to a PUT) reads only that
+    endpoint's changes and reminders, not the whole meeting's.
     """
     of_meeting = meeting.id
+    answers = [ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer"]
+    reminders = [ReadinessReminder.meeting_id == of_meeting]
+    if endpoint_id is not None:
+        answers.append(ReadinessChange.endpoint_id == endpoint_id)
+        reminders.append(ReadinessReminder.endpoint_id == endpoint_id)
     last_answer = (select(ReadinessChange.endpoint_id, func.max(ReadinessChange.id).label("change_id"))
-                   .where(ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer")
-                   .group_by(ReadinessChange.endpoint_id).subquery())
+                   .where(*answers).group_by(ReadinessChange.endpoint_id).subquery())
     last_reminder = (select(ReadinessReminder.endpoint_id, func.max(ReadinessReminder.sent_at).label("sent_at"))
-                     .where(ReadinessReminder.meeting_id == of_meeting)
-                     .group_by(ReadinessReminder.endpoint_id).subquery())
+                     .where(*reminders).group_by(ReadinessReminder.endpoint_id).subquery())
     statement = (
         select(Endpoint.code.label("endpoint"), Endpoint.name, Endpoint.province, Endpoint.region, Endpoint.latitude,
                Endpoint.longitude, Participant.is_host, Endpoint.contact_name, Endpoint.contact_phone,
@@ -147,8 +151,8 @@ def board_items(meeting: Meeting, *, endpoint_code: str | None = None) -> list[B
         .where(Participant.meeting_id == of_meeting)
         .order_by(Participant.is_host.desc(), Endpoint.sort_key, Endpoint.code)
     )
-    if endpoint_code is not None:
-        statement = statement.where(Endpoint.code == endpoint_code)
+    if endpoint_id is not None:
+        statement = statement.where(Participant.endpoint_id == endpoint_id)
     items = [_item(row._mapping) for row in db.session.execute(statement)]
     # Stable: within a region the rows keep the statement's order (host first, then Endpoint.sort_key).
     items.sort(key=lambda item: (not item.is_host, REGION_ORDER.get(item.region, 3)))

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from meetings.auth import audit
 from meetings.auth.models import User
@@ -74,6 +74,29 @@ def get_participant(meeting: Meeting, endpoint_code: str, *, for_update: bool = 
     if participant is None:
         raise NotFound(_("The endpoint %(code)s is not invited to this meeting.", code=endpoint_code))
     return participant
+
+
+def participant_to_answer(meeting_id: int, endpoint_code: str, user: User) -> tuple[Meeting, Participant]:
+    """The meeting and the endpoint's place in it, locked as get_participant locks it, for `user` to answer for.
+
+    One statement when the user may answer for that endpoint (a booker, an admin, or the endpoint's own
+    operator) and it is invited: finding the row is the proof that the operator's endpoint takes part.
+    Otherwise the checks and errors of get_meeting, ensure_can_answer and get_participant, in that order.
+    """
+    if user.role in (ADMIN, BOOKER) or (user.role == OPERATOR and user.endpoint is not None
+                                        and user.endpoint.code == endpoint_code):
+        found = db.session.execute(
+            select(Participant, Meeting).join(Meeting, Participant.meeting_id == Meeting.id)
+            .join(Endpoint, Participant.endpoint_id == Endpoint.id)
+            .where(Participant.meeting_id == meeting_id, Endpoint.code == endpoint_code)
+            .options(contains_eager(Participant.endpoint)).with_for_update(of=Participant)
+        ).first()
+        if found is not None:
+            participant, meeting = found
+            return meeting, participant
+    meeting = get_meeting(meeting_id)
+    ensure_can_answer(meeting, endpoint_code, user)
+    return meeting, get_participant(meeting, endpoint_code)
 
 
 def get_participant_by_id(meeting: Meeting, endpoint_id: int, *, for_update: bool = False) -> Participant:

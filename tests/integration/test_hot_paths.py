@@ -91,3 +91,26 @@ def test_the_board_answer_follows_an_answer(client, bearer):
     assert client.get(url, headers=booker).get_json()["counts"]["ready"] == 0
     assert client.put(f"{url}/{AN_GIANG}", json={"status": "ready"}, headers=operator).status_code == 200
     assert client.get(url, headers=booker).get_json()["counts"]["ready"] == 1
+
+
+def test_an_operators_answer_takes_the_same_few_statements_for_70_and_1000_endpoints(client, bearer, count_queries):
+    seeded = tuple(db.session.scalars(select(Endpoint.code).where(Endpoint.code != "moj-hq")))
+    small = upcoming(participants=seeded, starts_in=timedelta(days=30))
+    large = upcoming(participants=seeded, starts_in=timedelta(days=31))
+    add_participants(large, add_endpoints(930))
+    headers = bearer(f"op-{AN_GIANG}")
+    client.get(f"/api/v1/meetings/{small.id}", headers=headers)  # the token's first use is recorded once
+    statements = []
+    for meeting in (small, large):
+        url = f"/api/v1/meetings/{meeting.id}/readiness/{AN_GIANG}"
+        for status, note in (("not_ready", "Thiếu camera"), ("ready", "")):
+            with count_queries() as executed:
+                response = client.put(url, json={"status": status, "note": note}, headers=headers)
+            assert response.status_code == 200
+            assert (response.get_json()["status"], response.get_json()["endpoint"]) == (status, AN_GIANG)
+            statements.append(len(executed))
+    # The token, the locked row with its meeting, the change, its audit row, the row's update, the answer.
+    assert len(set(statements)) == 1 and statements[0] <= 6, statements
+    board = client.get(f"/api/v1/meetings/{large.id}/readiness", headers=bearer("booker")).get_json()
+    mine = next(item for item in board["items"] if item["endpoint"] == AN_GIANG)
+    assert (mine["status"], mine["updated_via"]) == ("ready", "api")
