@@ -20,16 +20,20 @@ _VTIMEZONE.pop("COMMENT", None)
 EVENT_STATUS = {MeetingStatus.DRAFT: "TENTATIVE", MeetingStatus.CANCELLED: "CANCELLED"}
 
 
-def meeting_calendar(meeting: Meeting, *, organizer_email: str, removed: Sequence[Endpoint] = ()) -> bytes:
+def meeting_calendar(meeting: Meeting, *, organizer_email: str, removed: Sequence[Endpoint] = (),
+                     endpoints: Sequence[Endpoint] | None = None) -> bytes:
     """METHOD:REQUEST for a meeting, METHOD:CANCEL when it is cancelled.
 
     With `removed`, a METHOD:CANCEL addressed to those endpoints only: they were taken off a meeting
-    that still takes place.
+    that still takes place. `endpoints`, when the caller has them, are the meeting's endpoints in its
+    participants' order (only those with a contact e-mail become attendees); else its participants are read.
     """
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED or removed else "REQUEST"
     event = _event(meeting, stamp=utcnow())
     event.add("organizer", _organizer(meeting, organizer_email))
-    for attendee in _attendees(removed or [p.endpoint for p in meeting.participants]):
+    if endpoints is None:
+        endpoints = [p.endpoint for p in meeting.participants]
+    for attendee in _attendees(removed or endpoints):
         event.add("attendee", attendee)
     return _calendar(method, [event]).to_ical()
 

@@ -126,3 +126,28 @@ def test_the_mail_is_plain_text_and_html_in_vietnamese_with_the_calendar_attache
     assert attachment.get_param("method") == "REQUEST"
     assert icalendar.Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")[0]["UID"] == meeting.ics_uid
 
+
+
+@pytest.mark.parametrize("change", ["created", "updated", "cancelled", "removed"])
+def test_mails_rendered_once_for_many_endpoints_are_each_what_one_mail_would_be(contacts, change):
+    from meetings.notify.invitations import mail_bodies, mail_body
+
+    meeting = make_meeting(participants=("thads-an-giang", "thads-ha-noi"), sequence=1,
+                           **({"status": "cancelled", "cancel_reason": "Lịch <họp> & \"bận\""}
+                              if change == "cancelled" else {}))
+    endpoints = [endpoint("moj-hq"), endpoint("thads-an-giang"), endpoint("thads-ha-noi")]
+    endpoints[1].name = 'Cục "Thi hành án" <An Giang> & Cà Mau'
+    assert mail_bodies(meeting, change, endpoints) == [mail_body(meeting, change, e) for e in endpoints]
+
+
+def test_a_booked_meeting_mails_its_contacts_host_first_without_reading_its_participants(contacts):
+    meeting = make_meeting(participants=("thads-an-giang", "thads-ha-noi"))
+    db.session.flush()
+    db.session.expire(meeting, ["participants"])
+    assert queue_meeting_notifications(meeting, "created") == 2
+    assert "participants" in db.inspect(meeting).unloaded
+    mails = sorted(db.session.scalars(select(OutgoingMail).where(OutgoingMail.meeting_id == meeting.id)),
+                   key=lambda mail: mail.id)
+    assert [mail.recipients for mail in mails] == [["cntt@moj.gov.vn"], ["thads@angiang.moj.gov.vn"]]
+    attendees = icalendar.Calendar.from_ical(mails[0].calendar).walk("VEVENT")[0]["ATTENDEE"]
+    assert [str(a) for a in attendees] == ["mailto:cntt@moj.gov.vn", "mailto:thads@angiang.moj.gov.vn"]
