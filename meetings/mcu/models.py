@@ -81,6 +81,8 @@ class Conference(db.Model):
     test_dialled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the automatic dial at the test time
     start_dialled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the redial at the start
     polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A sweep is starting the call: until then no other sweep asks the MCU for one.
+    call_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -9,8 +9,9 @@ Each pass, in order:
    before the MCU is called (so no database lock is held over the network and a second sweep sees the
    claim), then the result is recorded and committed. A dial also leases its endpoint's row, so that two
    sweeps never dial one endpoint at once, and it lists the call's legs first: a dial whose answer was
-   lost is found there and adopted, never made a second time. A sweep that dies mid-action leaves the
-   claim behind; after the lease another sweep does it again, idempotently;
+   lost is found there and adopted, never made a second time. Starting a call leases the conference row the
+   same way, and looks for a running call on the space first, so a meeting never has two calls. A sweep that
+   dies mid-action leaves the claim behind; after the lease another sweep does it again, idempotently;
 3. poll: every active call's legs are listed (their state and media alarms), and legs that vanished end.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from meetings.booking.models import Meeting, MeetingStatus
 from meetings.database import utcnow
@@ -67,8 +69,13 @@ def run_mcu_sweep(now: datetime, *, driver: Driver | None = None) -> int:
     except ConfigurationError as error:
         log.error("mcu: %s", error)
         return 0
-    plan(now)
-    db.session.commit()
+    try:
+        plan(now)
+        db.session.commit()
+    except IntegrityError:
+        # Another sweep made the same meeting's conference a moment before: its plan stands, ours waits a pass.
+        db.session.rollback()
+        log.info("mcu: another sweep planned the same meetings at the same moment; this pass only carries out")
     ensure_receiver(driver, now)
     done = carry_out(driver, now)
     poll(driver, now)
@@ -187,6 +194,8 @@ def carry_out(driver: Driver, now: datetime) -> int:
             continue
         try:
             result = HANDLERS[claimed.kind](driver, claimed, now)
+        except CallBeingStarted:
+            _retry(claimed, now, None, delay=ROW_BUSY_DELAY, count=False)
         except AuthError as error:
             _retry(claimed, now, error, delay=timedelta(minutes=5))
             _note_health(False, str(error))
@@ -291,17 +300,47 @@ def _ensure_space(driver: Driver, meeting: Meeting, conference: Conference) -> s
     return space.id
 
 
+class CallBeingStarted(Exception):
+    """Another sweep is starting this meeting's call right now: the action waits a moment and looks again."""
+
+
 def _ensure_call(driver: Driver, meeting: Meeting, conference: Conference, now: datetime) -> str:
+    """The meeting's running call, started if there is none.
+
+    Starting is leased on the conference row (a conditional UPDATE, committed before the MCU is asked), so two
+    sweeps never both find no call and both start one; the lease is not a lock, so the MCU's call records,
+    which arrive while the call starts, are stored at once. The start looks for a call on the space first:
+    one whose answer was lost, or whose sweep died, is adopted.
+    """
     if conference.call_id:
         return conference.call_id
     space_id = _ensure_space(driver, meeting, conference)
-    db.session.commit()
-    call = driver.start_call(space_id)
+    if not _lease_conference(conference.id, now):
+        raise CallBeingStarted(meeting.id)
+    try:
+        db.session.refresh(conference)
+        if conference.call_id:
+            return conference.call_id  # the sweep that held the lease started it
+        call = driver.start_call(space_id)
+    finally:
+        conference.call_lease_until = None
     conference.call_id, conference.state = call.id, ConferenceState.ACTIVE
     conference.started_at = conference.started_at or now
     conference.ended_at = None
     log.info("mcu: meeting %s: call %s running", meeting.id, call.id)
     return call.id
+
+
+def _lease_conference(conference_id: int, now: datetime) -> bool:
+    """Take the conference for this sweep while it starts the call; commits what came before, and the lease."""
+    lease = timedelta(seconds=current_app.config["MCU_CLAIM_LEASE_SECONDS"])
+    db.session.flush()
+    taken = db.session.execute(
+        update(Conference).where(Conference.id == conference_id,
+                                 or_(Conference.call_lease_until.is_(None), Conference.call_lease_until <= now))
+        .values(call_lease_until=now + lease).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def _create_space(driver: Driver, claimed: Claimed, now: datetime) -> str:

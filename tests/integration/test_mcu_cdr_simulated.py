@@ -15,6 +15,7 @@ from meetings.extensions import db
 from meetings.mcu import services
 from meetings.mcu.models import CallState
 from meetings.mcu.records import McuCdrBatch
+from meetings.mcu.simulator.server import wait_until
 from meetings.mcu.simulator.state import Faults
 from meetings.mcu.sweep import run_mcu_sweep
 from meetings.savings.models import SavingsSnapshot
@@ -64,7 +65,8 @@ def test_the_simulators_records_become_attendance_and_savings(app, client, beare
             select(AttendanceRecord).join(Participant).where(Participant.meeting_id == meeting.id,
                                                              AttendanceRecord.disconnected_at.is_not(None))
         ).first() is not None and not mcu.live_legs())
-        time.sleep(0.3)  # the simulator's last push (the call's end)
+        # The simulator's last push (the call's end): every record it holds has reached the collector.
+        assert wait_until(lambda: not mcu.outbox, timeout=20)
         _deliver(client, collector)
 
     batches = list(db.session.scalars(select(McuCdrBatch)))

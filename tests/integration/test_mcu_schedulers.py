@@ -111,3 +111,41 @@ def test_killing_the_sweep_mid_dial_then_sweeping_again_dials_nobody_twice(tmp_p
         assert set(Counter(leg.remote_party for leg in mcu.live_legs()).values()) == {1}
         with app.app_context():
             db.engine.dispose()
+
+
+def test_two_sweeps_starting_one_meeting_at_the_same_moment_start_one_call(tmp_path, separate_connections):
+    """Both find no call on the slow MCU at once; the lease on the conference lets only one ask for a call."""
+    faults = Faults(latency=0.3)
+    with throwaway_database(tmp_path, "mcu_start") as database_url, simulated_mcu(faults=faults) as (url, mcu):
+        app = create_app(make_settings(database_url, **mcu_settings(url), **{**FAST, "MCU_CDR_TOKEN": ""}))
+        build_database(app)
+        rooms = ROOMS[:2]
+        with app.app_context():
+            now = utcnow().replace(microsecond=0)
+            start = now + timedelta(minutes=30)
+            make_meeting(participants=rooms, start_at=start, end_at=start + timedelta(hours=2),
+                         test_at=now - timedelta(minutes=1))
+            db.session.commit()
+        run_mcu_sweep_once = sweeps_by_name()["mcu"]
+        barrier = threading.Barrier(2)
+
+        def sweep_now():
+            barrier.wait()
+            run_sweep(app, run_mcu_sweep_once)
+
+        threads = [threading.Thread(target=sweep_now, daemon=True) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        faults.latency = 0.0
+        assert wait_until(lambda: (run_sweep(app, run_mcu_sweep_once) or True)
+                          and sum(leg.state == "connected" for leg in mcu.live_legs()) == len(rooms) + 1, timeout=30)
+        assert len(mcu.spaces) == 1 and len(mcu.calls) == 1
+        assert set(Counter(dial["remote_party"] for dial in mcu.dials).values()) == {1}
+        with app.app_context():
+            db.engine.dispose()
+
+
+def sweeps_by_name():
+    return {sweep.name: sweep for sweep in sweeps()}
