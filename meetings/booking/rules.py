@@ -12,6 +12,7 @@ from meetings.booking.models import HOLDING_STATUSES, Meeting, Participant
 from meetings.booking.recurrence import RecurrenceError, expand
 from meetings.booking.validation import MINISTRY_ZONE, MeetingValues
 from meetings.core.formatting import isoformat_local
+from meetings.core.sql import among
 from meetings.endpoints.models import Endpoint, EndpointGroup
 from meetings.endpoints.services import members_of_groups
 from meetings.errors import ConflictError, ValidationError
@@ -47,7 +48,7 @@ def resolve_endpoints(codes: list[str], group_names: list[str], host: Endpoint) 
             errors["groups"] = _("Unknown groups: %(names)s", names=", ".join(unknown))
         chosen.update((e.id, e) for e in members_of_groups(groups.values()))
     if codes:
-        found = {e.code: e for e in db.session.scalars(select(Endpoint).where(Endpoint.code.in_(set(codes))))}
+        found = {e.code: e for e in db.session.scalars(select(Endpoint).where(among(Endpoint.code, set(codes))))}
         unknown = [code for code in codes if code not in found]
         retired = [code for code in codes if code in found and not found[code].is_active]
         if unknown:
@@ -90,7 +91,7 @@ def find_conflicts(
         .join(Meeting, Participant.meeting_id == Meeting.id)
         .join(Endpoint, Participant.endpoint_id == Endpoint.id)
         .where(
-            Participant.endpoint_id.in_(endpoint_ids),
+            among(Participant.endpoint_id, endpoint_ids),
             Participant.holds_slot.is_(True),
             Participant.busy_from < high,
             Participant.busy_until > low,

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -35,6 +36,7 @@ from meetings.core.events import (
 )
 from meetings.core.formatting import format_datetime
 from meetings.core.inputs import in_window, window_message
+from meetings.core.sql import insert_rows
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, ValidationError
@@ -90,8 +92,10 @@ def _participant_rows(meeting: Meeting, endpoints: list[Endpoint], attendees: di
     ]
 
 
-def _flush_or_conflict() -> None:
+def _flush_or_conflict(write: Callable[[], object] | None = None) -> None:
     try:
+        if write is not None:
+            write()
         db.session.flush()
     except IntegrityError as error:
         # The exclusion constraint caught a race the lock did not (another writer, another path).
@@ -137,9 +141,8 @@ def book_meeting(values: MeetingValues, *, actor: User, now: datetime | None = N
         meetings.append(meeting)
     db.session.flush()
     rows = [row for meeting in meetings for row in _participant_rows(meeting, endpoints, values.attendees)]
-    # Core's insert of the table: one multi-row statement, without the ORM's per-row bookkeeping.
-    db.session.execute(insert(Participant.__table__), rows)
-    _flush_or_conflict()
+    # One Core statement for them all, without the ORM's per-row bookkeeping.
+    _flush_or_conflict(lambda: insert_rows(Participant.__table__, rows))
     for meeting in meetings:
         db.session.expire(meeting, ["participants"])
     audit.record("meeting.create", actor=actor, target_type="meeting", target_id=meetings[0].id,
