@@ -44,7 +44,10 @@ def test_the_layout_works_on_a_phone(browser, live_server):
     page.get_by_label("Tên đăng nhập").fill("booker")
     page.get_by_label("Mật khẩu").fill("demo12345")
     page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("load")  # the menu's script is ready before the menu is opened
     page.get_by_role("button", name="Danh mục").click()
+    expect(page.get_by_test_id("nav-endpoints-menu")).to_be_visible()
     page.get_by_test_id("nav-endpoints-menu").click()
     page.get_by_role("link", name="Tất cả điểm cầu").click()
     expect(page.get_by_test_id("endpoint-count")).to_have_text("70 điểm cầu")
