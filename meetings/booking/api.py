@@ -1,6 +1,7 @@
 """JSON routes for meetings: list, book, read, change, cancel, complete, check availability."""
 from __future__ import annotations
 
+import orjson
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,10 +14,10 @@ from meetings.booking import availability as assistant
 from meetings.booking import queries, rules, services
 from meetings.booking.conflicts import group_by_meeting
 from meetings.booking.models import Meeting, MeetingStatus
-from meetings.booking.serializers import meeting_json
+from meetings.booking.serializers import meeting_json, participant_row_json
 from meetings.booking.validation import parse_datetime, parse_day, values_from_json
 from meetings.core.api import bp, json_body
-from meetings.core.bodies import json_response
+from meetings.core.bodies import cached_body, json_response
 from meetings.core.inputs import DB_INT_MAX, OutsideWindow
 from meetings.errors import ValidationError
 from meetings.extensions import db
@@ -143,10 +144,18 @@ def availability():
 @bp.get("/meetings/<int:meeting_id>")
 @authenticated
 def get_meeting(meeting_id: int):
-    meeting = queries.get_meeting_alone(meeting_id)
-    rows = queries.participant_rows([meeting.id])[meeting.id]
-    queries.ensure_can_view_rows(current_user, [row.endpoint_id for row in rows])
-    return json_response(meeting_json(meeting, rows=rows))
+    meeting, version = queries.get_meeting_and_version(meeting_id)
+    queries.ensure_can_view_meeting(meeting.id, current_user)
+
+    def build() -> list[dict]:
+        return [participant_row_json(row) for row in queries.participant_rows([meeting.id])[meeting.id]]
+
+    # The participants (a thousand rows) are built and serialised once per version, in any worker; the
+    # meeting around them is built per request (its links name the host the request came to).
+    body = meeting_json(meeting, participants=False)
+    body["participants"] = orjson.Fragment(cached_body(("meeting-participants", version), build))
+    body["participant_count"] = version.count
+    return json_response(body)
 
 
 @bp.patch("/meetings/<int:meeting_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from meetings.core.text import fold
@@ -133,6 +133,9 @@ class Participant(db.Model):
     readiness_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance: Mapped[str | None] = mapped_column(String(20))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every UPDATE of the row (ORM or Core): a meeting's participants are the same exactly while
+    # their count, newest id and sum of revisions are (meetings.booking.queries.participants_version).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     endpoint: Mapped[Endpoint] = relationship()

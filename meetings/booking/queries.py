@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.auth.models import User
@@ -47,6 +47,42 @@ def get_meeting_alone(meeting_id: int) -> Meeting:
     if meeting is None:
         raise NotFound(_("No meeting number %(id)s.", id=meeting_id))
     return meeting
+
+
+@dataclass(frozen=True)
+class ParticipantsVersion:
+    """What a meeting's participants, as its JSON shows them, are the same exactly while it is the same: their
+    count, newest id and sum of revisions (every UPDATE raises a row's revision, so a change committed late
+    still changes the sum) and the endpoints' newest change (names, regions, sort keys)."""
+
+    meeting_id: int
+    meeting_created_at: datetime | None  # tells apart a rolled-back meeting and a later one with its id (SQLite)
+    count: int
+    last_id: int | None
+    revisions: int | None
+    endpoints_changed_at: datetime | None
+
+
+def get_meeting_and_version(meeting_id: int) -> tuple[Meeting, ParticipantsVersion]:
+    """The meeting with its host (get_meeting_alone) and the version of its participants, in one statement."""
+    invited = (select(func.count(Participant.id).label("count"), func.max(Participant.id).label("last_id"),
+                      func.sum(Participant.revision).label("revisions"))
+               .where(Participant.meeting_id == meeting_id).subquery())
+    endpoints_changed_at = select(func.max(Endpoint.updated_at)).scalar_subquery()
+    found = db.session.execute(
+        select(Meeting, invited.c.count, invited.c.last_id, invited.c.revisions, endpoints_changed_at)
+        .join(invited, true()).where(Meeting.id == meeting_id).options(joinedload(Meeting.host))).first()
+    if found is None:
+        raise NotFound(_("No meeting number %(id)s.", id=meeting_id))
+    meeting, count, last_id, revisions, changed_at = found
+    return meeting, ParticipantsVersion(meeting.id, meeting.created_at, count, last_id, revisions, changed_at)
+
+
+def ensure_can_view_meeting(meeting_id: int, user: User) -> None:
+    """ensure_can_view without reading the participants: an operator's endpoint is looked up alone."""
+    if user.role == OPERATOR and not db.session.scalar(select(exists().where(
+            Participant.meeting_id == meeting_id, Participant.endpoint_id == user.endpoint_id))):
+        raise PermissionDenied(_("Your endpoint does not take part in this meeting."))
 
 
 def participant_rows(meeting_ids: list[int]) -> dict[int, list]:

@@ -114,3 +114,37 @@ def test_an_operators_answer_takes_the_same_few_statements_for_70_and_1000_endpo
     board = client.get(f"/api/v1/meetings/{large.id}/readiness", headers=bearer("booker")).get_json()
     mine = next(item for item in board["items"] if item["endpoint"] == AN_GIANG)
     assert (mine["status"], mine["updated_via"]) == ("ready", "api")
+
+
+def test_the_meeting_answer_follows_every_change_of_its_participants(client, bearer):
+    from sqlalchemy import update
+
+    from meetings.booking.models import Participant
+
+    meeting = upcoming(participants=(AN_GIANG, "thads-ha-noi"))
+    headers = bearer("booker")
+    url = f"/api/v1/meetings/{meeting.id}"
+
+    def mine() -> dict:
+        body = client.get(url, headers=headers).get_json()
+        return next(item for item in body["participants"] if item["endpoint"] == AN_GIANG)
+
+    assert mine()["attendance"] is None
+    participant = db.session.scalar(select(Participant).join(Endpoint).where(
+        Participant.meeting_id == meeting.id, Endpoint.code == AN_GIANG))
+    participant.attendance = "present"  # an ORM change
+    db.session.flush()
+    assert mine()["attendance"] == "present"
+    db.session.execute(update(Participant).where(Participant.id == participant.id)
+                       .values(expected_attendees=42))  # a Core change, no timestamp of its own
+    assert mine()["expected_attendees"] == 42
+    endpoint = db.session.scalar(select(Endpoint).where(Endpoint.code == AN_GIANG))
+    endpoint.name = "Thi hành án dân sự tỉnh An Giang (mới)"
+    db.session.flush()
+    assert mine()["name"] == "Thi hành án dân sự tỉnh An Giang (mới)"
+    add_participants(meeting, add_endpoints(2))
+    assert client.get(url, headers=headers).get_json()["participant_count"] == 5
+    db.session.delete(participant)
+    db.session.flush()
+    body = client.get(url, headers=headers).get_json()
+    assert body["participant_count"] == 4 and AN_GIANG not in {item["endpoint"] for item in body["participants"]}
