@@ -89,13 +89,18 @@ def board_version(meeting: Meeting, now: datetime) -> str:
         return select(column).where(*where).scalar_subquery()
 
     of_meeting = meeting.id
-    # The participants are read once for their three figures (not once per figure).
+    # The participants are read once for their figures (not once per figure). Sums and counts rather than
+    # only the newest value: a change that commits after a later one (two operators answering at once)
+    # leaves a newest id or time as it was, but it still raises the sum of revisions and the count.
     invited = (select(func.count(Participant.id).label("count"), func.max(Participant.id).label("last"),
-                      func.max(Participant.readiness_updated_at).label("answered"))
+                      func.max(Participant.readiness_updated_at).label("answered"),
+                      func.sum(Participant.revision).label("revisions"))
                .where(Participant.meeting_id == of_meeting).subquery())
     row = db.session.execute(select(
-        invited.c.count, invited.c.last, invited.c.answered,
+        invited.c.count, invited.c.last, invited.c.answered, invited.c.revisions,
         latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
+        latest(func.count(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
+        latest(func.count(ReadinessReminder.id), ReadinessReminder.meeting_id == of_meeting),
         latest(func.max(ProbeResult.checked_at), ProbeResult.meeting_id == of_meeting),
         latest(func.max(ProbeResult.sip_checked_at), ProbeResult.meeting_id == of_meeting),
         latest(func.max(ReadinessReminder.sent_at), ReadinessReminder.meeting_id == of_meeting),

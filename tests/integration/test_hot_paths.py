@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
@@ -148,3 +148,29 @@ def test_the_meeting_answer_follows_every_change_of_its_participants(client, bea
     db.session.flush()
     body = client.get(url, headers=headers).get_json()
     assert body["participant_count"] == 4 and AN_GIANG not in {item["endpoint"] for item in body["participants"]}
+
+
+def test_the_board_version_changes_for_an_answer_that_commits_after_a_later_one(client, bearer):
+    """Two operators answer at once: the one whose change has the smaller id and the earlier time commits last.
+    The newest id and time stay as they were; the version must change all the same."""
+    from meetings.booking.models import Participant
+    from meetings.database import utcnow
+    from meetings.readiness.models import ReadinessChange
+
+    meeting = upcoming(participants=(AN_GIANG, "thads-ha-noi"))
+    booker, operator = bearer("booker"), bearer("op-thads-ha-noi")
+    url = f"/api/v1/meetings/{meeting.id}/readiness"
+    earlier = utcnow()
+    assert client.put(f"{url}/thads-ha-noi", json={"status": "ready"}, headers=operator).status_code == 200
+    first = client.get(url, headers=booker)
+    free_id = (db.session.scalar(select(func.min(ReadinessChange.id))) or 1) - 1  # below every id, not taken
+    participant = db.session.scalar(select(Participant).join(Endpoint).where(
+        Participant.meeting_id == meeting.id, Endpoint.code == AN_GIANG))
+    # As the late commit shows: its change has an id below the newest, its time before the newest answer.
+    db.session.add(ReadinessChange(id=free_id, meeting_id=meeting.id,
+                                   endpoint_id=participant.endpoint_id, aspect="answer", from_status="pending",
+                                   to_status="ready", note="", changed_at=earlier, actor_name="op", channel="api"))
+    participant.readiness, participant.readiness_updated_at = "ready", earlier
+    db.session.flush()
+    second = client.get(url, headers={**booker, "If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and second.get_json()["counts"]["ready"] == 2
