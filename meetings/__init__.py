@@ -64,6 +64,12 @@ def _init_extensions(app: Flask) -> None:
     from meetings.core.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    idle_seconds = app.config.get("DATABASE_PING_IDLE_SECONDS")
+    if idle_seconds and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        from meetings.database import ping_when_idle
+
+        with app.app_context():
+            ping_when_idle(db.engine, idle_seconds)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

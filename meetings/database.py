@@ -1,11 +1,13 @@
 """The declarative base, the constraint naming convention, the UTC datetime type and the CHECK of an enum."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -76,3 +78,29 @@ def _sqlite_begin(connection):
     # store; PostgreSQL serves concurrent production load.
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it has sat idle `idle_seconds` or more.
+
+    `pool_pre_ping` asks the database on every checkout, and a web request checks a connection out every
+    time: one round trip more for each request. A busy worker's connection is back in the pool for
+    milliseconds and goes unchecked; one idle long enough to have been cut (a database restart, a firewall)
+    is checked, and a dead one is replaced before the request uses it.
+    """
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, connection_record):
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, connection_record, connection_proxy):
+        since = connection_record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # a new connection, or one used a moment ago
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:  # the driver's own error for a dead connection
+            raise DisconnectionError() from error
