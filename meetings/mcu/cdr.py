@@ -347,12 +347,13 @@ class EndpointAttendance:
 
 
 def merge(intervals: Iterable[Interval], *, open_until: datetime) -> list[tuple[datetime, datetime, bool]]:
-    """Overlapping and touching intervals merged; an open one counts until `open_until` and stays marked open."""
+    """Overlapping and touching intervals merged; an open one counts until `open_until` and stays marked open.
+    A closed leg that ended in the second it connected is kept (records carry whole seconds)."""
     spans = []
     for start, end in intervals:
         is_open = end is None
         stop = max(start, open_until) if is_open else end
-        if stop > start:
+        if stop > start or (not is_open and stop == start):
             spans.append((start, stop, is_open))
     merged: list[tuple[datetime, datetime, bool]] = []
     for start, stop, is_open in sorted(spans):
@@ -381,12 +382,14 @@ def attendance_of(intervals: Iterable[Interval], *, start: datetime, end: dateti
                   present_share: float) -> EndpointAttendance:
     """Present when connected for `present_share` of the meeting (of its part so far, while it runs), partial
     when less, absent when never connected during it (dialled but unreachable, or only in the test call).
-    A still-open interval counts until now, at most until the meeting's end."""
+    A still-open interval counts until now, at most until the meeting's end. Records carry whole seconds, so a
+    leg that connected during the meeting and ended within the same second counts as connected (partial)."""
     merged = merge(intervals, open_until=min(now, end))
     window_end = min(end, max(start, now))
     during = _seconds(merged, (start, window_end))
     shown = tuple((first, None if is_open else last) for first, last, is_open in merged)
-    if not merged or during <= 0:
+    connected_during = during > 0 or any(start <= first <= window_end for first, _last, _open in merged)
+    if not merged or not connected_during:
         return EndpointAttendance("absent", None, None, _seconds(merged), during, shown)
     window = (window_end - start).total_seconds()
     status = "present" if during >= present_share * window else "partial"

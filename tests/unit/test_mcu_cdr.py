@@ -301,6 +301,15 @@ def test_present_from_the_share_of_the_meeting_and_absent_when_only_connected_ou
     assert never.status == "absent" and never.intervals == ()
 
 
+def test_a_leg_that_connected_and_ended_within_one_second_of_the_meeting_is_partial():
+    late = END + timedelta(hours=1)
+    blink = cdr.attendance_of([(minutes(5), minutes(5))], start=START, end=END, now=late, present_share=0.75)
+    assert blink.status == "partial" and blink.connected_at == minutes(5) and blink.disconnected_at == minutes(5)
+    at_the_end_of_the_test = cdr.attendance_of([(minutes(-10), minutes(0))], start=START, end=END, now=late,
+                                               present_share=0.75)
+    assert at_the_end_of_the_test.status == "absent"
+
+
 def test_while_the_meeting_runs_an_open_leg_is_present_so_far():
     now = minutes(60)
     result = cdr.attendance_of([(minutes(-10), None)], start=START, end=END, now=now, present_share=0.75)
