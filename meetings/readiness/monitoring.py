@@ -14,7 +14,7 @@ from meetings.auth import audit
 from meetings.auth.models import User
 from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.endpoints.models import Endpoint
-from meetings.errors import ValidationError
+from meetings.errors import NotFound, ValidationError
 from meetings.extensions import db
 from meetings.readiness import probes
 from meetings.readiness.models import EndpointProbe, ProbeResult, ProbeState, insert_or_skip
@@ -82,13 +82,46 @@ def set_probe_addresses(addresses: dict[str, str], *, actor: User) -> int:
     return changed
 
 
-def check_now(address: str) -> probes.ProbeOutcome:
-    """Try an address once, now (the administrator's "check" button); raises ValidationError if unusable."""
-    try:
-        target = probes.parse_address(address)
-    except probes.ProbeAddressError as error:
-        raise ValidationError({"address": address_message(error.reason)}) from error
-    return probes.check(target, current_app.config["READINESS_PROBE_TIMEOUT"])
+@dataclass(frozen=True)
+class Checked:
+    """One endpoint's probes at one moment: its probe address (None without one) and, when its dial string is
+    a SIP URI and READINESS_SIP_PROBE is on, a SIP OPTIONS request over UDP and TCP (None otherwise)."""
+
+    outcome: probes.ProbeOutcome | None
+    sip: probes.SipOutcome | None
+
+
+def check_endpoint(address: str, dial_string: str, timeout: float) -> Checked:
+    """The probe set of one endpoint, the same for the sweep and for the administrator's "check now".
+
+    `dial_string` is empty when the SIP probe is not wanted (the caller knows READINESS_SIP_PROBE). Never raises
+    for network failures: they are the result."""
+    outcome = _check(address, timeout) if address else None
+    sip = probes.sip_target(dial_string) if dial_string else None
+    return Checked(outcome, probes.check_sip(sip, timeout) if sip is not None else None)
+
+
+def check_now(code: str, address: str) -> Checked:
+    """Try an endpoint now (the administrator's "check" button): the address typed (empty: no address probe)
+    and, as the sweep does, a SIP OPTIONS request when the endpoint's dial string is a SIP URI.
+
+    Raises ValidationError (key `address`) when the address is not usable or there is nothing to check, NotFound
+    for an unknown endpoint code."""
+    config = current_app.config
+    found = db.session.execute(select(Endpoint.dial_string).where(Endpoint.code == code)).first()
+    if found is None:
+        raise NotFound(_("Unknown endpoint code."))
+    dial_string = found.dial_string or ""
+    address = (address or "").strip()
+    if address:
+        try:
+            probes.parse_address(address)
+        except probes.ProbeAddressError as error:
+            raise ValidationError({"address": address_message(error.reason)}) from error
+    sip_dial = dial_string if config["READINESS_SIP_PROBE"] and probes.sip_target(dial_string) else ""
+    if not address and not sip_dial:
+        raise ValidationError({"address": address_message("empty")})
+    return check_endpoint(address, sip_dial, config["READINESS_PROBE_TIMEOUT"])
 
 
 @dataclass(frozen=True)
@@ -96,11 +129,7 @@ class Claimed:
     meeting_id: int
     endpoint_id: int
     address: str  # the probe address an administrator gave, or "" for none
-    dial_string: str = ""
-
-    @property
-    def sip(self) -> probes.SipTarget | None:
-        return probes.sip_target(self.dial_string)
+    dial_string: str = ""  # a SIP dial string to ask with OPTIONS, or "" for none
 
 
 def probe_due_endpoints(now: datetime) -> int:
@@ -120,9 +149,11 @@ def probe_due_endpoints(now: datetime) -> int:
         return 0
     timeout = config["READINESS_PROBE_TIMEOUT"]
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CHECKS, len(claimed))) as pool:
-        outcomes = list(pool.map(lambda target: _check_target(target, timeout), claimed))
+        outcomes = list(pool.map(lambda target: check_endpoint(target.address, target.dial_string, timeout),
+                                 claimed))
     failed = 0
-    for target, (outcome, sip) in zip(claimed, outcomes, strict=False):
+    for target, checked in zip(claimed, outcomes, strict=False):
+        outcome, sip = checked.outcome, checked.sip
         values: dict = {"checked_at": now, "address": target.address}
         if outcome is not None:
             values.update(state=ProbeState.OK if outcome.ok else ProbeState.FAILED, detail=outcome.detail,
@@ -139,12 +170,6 @@ def probe_due_endpoints(now: datetime) -> int:
     if failed:
         log.warning("probes: %d checks failed for %d endpoints", failed, len(claimed))
     return len(claimed)
-
-
-def _check_target(target: Claimed, timeout: float) -> tuple[probes.ProbeOutcome | None, probes.SipOutcome | None]:
-    outcome = _check(target.address, timeout) if target.address else None
-    sip = target.sip
-    return outcome, (probes.check_sip(sip, timeout) if sip is not None else None)
 
 
 def _check(address: str, timeout: float) -> probes.ProbeOutcome:

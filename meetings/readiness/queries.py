@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import RowMapping, and_, func, select
+from sqlalchemy import RowMapping, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
@@ -321,9 +321,10 @@ def overview(now: datetime, *, limit: int = 100) -> list[OverviewEntry]:
 
 
 def latest_probe_results() -> dict[int, ProbeResult]:
-    """Each endpoint's probe result for the latest meeting it was probed for; one statement."""
+    """Each endpoint's probe results (address, SIP or both) for the latest meeting it was probed for; one statement."""
     latest = (select(func.max(ProbeResult.id))
-              .where(ProbeResult.checked_at.is_not(None), ProbeResult.state.is_not(None))
+              .where(or_(and_(ProbeResult.checked_at.is_not(None), ProbeResult.state.is_not(None)),
+                         ProbeResult.sip_checked_at.is_not(None)))
               .group_by(ProbeResult.endpoint_id).scalar_subquery())
     return {result.endpoint_id: result for result in db.session.scalars(
         select(ProbeResult).where(ProbeResult.id.in_(latest)))}

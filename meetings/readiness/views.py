@@ -19,7 +19,6 @@ from meetings.endpoints.services import EndpointFilter, search_endpoints
 from meetings.errors import ConflictError, NotFound, ValidationError
 from meetings.readiness import geography, monitoring, queries, rules, services
 from meetings.readiness.forms import AnswerForm, CallResultForm, ProbeCheckForm
-from meetings.readiness.probes import ProbeOutcome
 
 bp = Blueprint("readiness", __name__)
 
@@ -175,14 +174,14 @@ def probes():
 
 def _check_probe(form: ProbeCheckForm, typed: dict[str, str], code: str):
     try:
-        outcome = monitoring.check_now(typed.get(code, ""))
+        checked = monitoring.check_now(code, typed.get(code, ""))
     except ValidationError as error:
         return _render_probes(form, typed, errors={code: error.fields["address"]}, status=422)
-    return _render_probes(form, typed, checked=(code, outcome))
+    return _render_probes(form, typed, checked=(code, checked))
 
 
 def _render_probes(form: ProbeCheckForm, typed: dict[str, str], *, errors: dict[str, str] | None = None,
-                   checked: tuple[str, ProbeOutcome] | None = None, status: int = 200):
+                   checked: tuple[str, monitoring.Checked] | None = None, status: int = 200):
     endpoints = search_endpoints(EndpointFilter())
     configured = {endpoint_id: probe.address for endpoint_id, probe in monitoring.probe_addresses().items()}
     values = {e.code: typed.get(e.code, configured.get(e.id, "")) for e in endpoints}

@@ -87,3 +87,58 @@ def test_without_the_setting_no_sip_request_is_sent(app, monkeypatch):
     upcoming(participants=(AN_GIANG,), starts_in=timedelta(minutes=90))
     _dial(AN_GIANG, f"sip:thads-an-giang@127.0.0.1:{closed_port()}")
     assert probe_due_endpoints(utcnow()) == 0
+
+
+def _check_now(client, auth, code: str, address: str = ""):
+    """The administrator (signed in) presses the check button of one row of the probes page."""
+    token = auth.csrf_token("/readiness/probes")
+    return client.post("/readiness/probes", data={"csrf_token": token, "check": code, f"probe-{code}": address})
+
+
+def test_check_now_asks_a_sip_endpoint_with_options_like_the_sweep(client, auth, sipp_port):
+    _dial(AN_GIANG, f"sip:thads-an-giang@127.0.0.1:{sipp_port}")
+    db.session.commit()
+    auth.login("admin")
+    response = _check_now(client, auth, AN_GIANG)  # no probe address: the SIP probe alone
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-testid="probe-check-result" data-ok="yes"' in html
+    assert 'data-testid="probe-check-sip" data-ok="yes"' in html and "UDP 200 OK, TCP 200 OK" in html
+    assert f"sip:thads-an-giang@127.0.0.1:{sipp_port}" in html and "SIP: Kết nối được" in html
+    assert 'data-testid="probe-check-address"' not in html
+    assert db.session.scalar(select(EndpointProbe)) is None  # checking saves nothing
+
+
+def test_check_now_shows_the_address_and_the_sip_result_side_by_side(client, auth, sipp_port):
+    _dial(AN_GIANG, f"sip:thads-an-giang@127.0.0.1:{sipp_port}")
+    _dial(HA_NOI, f"sip:thads-ha-noi@127.0.0.1:{closed_port()}")
+    db.session.commit()
+    auth.login("admin")
+    html = _check_now(client, auth, AN_GIANG, f"127.0.0.1:{closed_port()}").get_data(as_text=True)
+    assert 'data-testid="probe-check-result" data-ok="no"' in html  # the address failed, SIP answered
+    assert 'data-testid="probe-check-address" data-ok="no"' in html
+    assert 'data-testid="probe-check-sip" data-ok="yes"' in html
+    html = _check_now(client, auth, HA_NOI).get_data(as_text=True)
+    assert 'data-testid="probe-check-sip" data-ok="no"' in html and re.search("refused", html, re.I)
+
+
+def test_check_now_of_an_endpoint_with_nothing_to_probe_asks_for_an_address(client, auth, app, monkeypatch):
+    _dial(CA_MAU, "h323:thads-ca-mau")
+    db.session.commit()
+    auth.login("admin")
+    response = _check_now(client, auth, CA_MAU)
+    assert response.status_code == 422 and 'data-testid="probe-error"' in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "READINESS_SIP_PROBE", False)
+    _dial(AN_GIANG, f"sip:thads-an-giang@127.0.0.1:{closed_port()}")
+    db.session.commit()
+    assert _check_now(client, auth, AN_GIANG).status_code == 422  # the setting off: no SIP request either
+
+
+def test_the_probes_page_shows_the_latest_sip_result_beside_the_address_result(client, auth, sipp_port):
+    upcoming(participants=(AN_GIANG,), starts_in=timedelta(minutes=90))
+    _dial(AN_GIANG, f"sip:thads-an-giang@127.0.0.1:{sipp_port}")
+    probe_due_endpoints(utcnow())
+    auth.login("admin")
+    html = client.get("/readiness/probes").get_data(as_text=True)
+    row = re.search(rf'<tr data-endpoint="{AN_GIANG}">.*?</tr>', html, re.S).group(0)
+    assert 'data-testid="sip-probe" data-sip="ok"' in row and "UDP 200 OK, TCP 200 OK" in row
