@@ -14,6 +14,7 @@ from meetings.booking.models import ACTIVE_STATUSES, Meeting, MeetingStatus, Par
 from meetings.bridge.models import BridgeState, Invitation, OutboxMessage, OutboxState
 from meetings.endpoints.models import Endpoint
 from meetings.extensions import db
+from meetings.mcu.records import BatchState, McuCdrBatch
 from meetings.notify.models import MailState, OutgoingMail
 from meetings.readiness.models import ProbeResult, ProbeState
 
@@ -45,11 +46,12 @@ class Problems:
     failing_probes: list = field(default_factory=list)
     incomplete_endpoints: list = field(default_factory=list)
     incomplete_total: int = 0
+    failed_call_records: int = 0  # batches of the MCU's call records that could not be processed
 
     @property
     def any(self) -> bool:
         return bool(self.failed_mail or self.failed_outbox or self.paused_until or self.failing_probes
-                    or self.incomplete_total)
+                    or self.incomplete_total or self.failed_call_records)
 
 
 def upcoming_with_gaps(now: datetime, *, days: int = BOOKER_DAYS, limit: int = LIST_LIMIT) -> list[UpcomingMeeting]:
@@ -106,7 +108,7 @@ def big_meetings(now: datetime, *, minimum: int = BIG_MEETING_ENDPOINTS, limit: 
 
 
 def problems(now: datetime) -> Problems:
-    """What an administrator should fix; five statements."""
+    """What an administrator should fix; six statements."""
     failed_mail, failed_outbox = delivery_failures()
     state = db.session.scalar(select(BridgeState).limit(1))
     paused = state.paused_until if state is not None and state.paused_until and state.paused_until > now else None
@@ -120,8 +122,11 @@ def problems(now: datetime) -> Problems:
                                         .order_by(Endpoint.sort_key).limit(LIST_LIMIT)))
     total = db.session.scalar(select(func.count()).select_from(Endpoint)
                               .where(Endpoint.is_active.is_(True), incomplete)) or 0
+    failed_batches = db.session.scalar(select(func.count()).select_from(McuCdrBatch)
+                                       .where(McuCdrBatch.state == BatchState.FAILED)) or 0
     return Problems(failed_mail, failed_outbox, paused, state.pause_reason if paused else "",
-                    [(result, name, title) for result, name, title in probes], endpoints, int(total))
+                    [(result, name, title) for result, name, title in probes], endpoints, int(total),
+                    int(failed_batches))
 
 
 def year_start(today: date) -> date:

@@ -25,9 +25,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    func,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, defer, mapped_column
 
 from meetings.booking.models import Meeting
 from meetings.database import UTCDateTime, one_of, utcnow
@@ -365,3 +366,64 @@ def process_safely(batch: McuCdrBatch, *, now: datetime, max_attempts: int,
         log.exception("MCU call records: batch %s could not be processed", batch.id)
         note_failure(batch, error, now=now, max_attempts=max_attempts)
         return None
+
+
+# What a person sees and does about batches that failed -----------------------------------------------------------
+
+FAILED_SHOWN = 10
+REPROCESS_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class BatchHealth:
+    """The call-record batches that need a person: how many failed (the newest first) and how many still wait."""
+
+    failed: int
+    pending: int
+    newest: list[McuCdrBatch]  # the latest failed ones, at most FAILED_SHOWN, without their bodies
+
+
+def batch_health(*, shown: int = FAILED_SHOWN) -> BatchHealth:
+    """Counts of failed and pending batches and the newest failed ones (bodies not loaded); two statements."""
+    counts = dict(db.session.execute(
+        select(McuCdrBatch.state, func.count()).where(McuCdrBatch.state.in_((BatchState.FAILED, BatchState.PENDING)))
+        .group_by(McuCdrBatch.state)).all())
+    newest = list(db.session.scalars(
+        select(McuCdrBatch).options(defer(McuCdrBatch.body)).where(McuCdrBatch.state == BatchState.FAILED)
+        .order_by(McuCdrBatch.id.desc()).limit(shown))) if counts.get(BatchState.FAILED) else []
+    return BatchHealth(failed=int(counts.get(BatchState.FAILED, 0)), pending=int(counts.get(BatchState.PENDING, 0)),
+                       newest=newest)
+
+
+@dataclass(frozen=True)
+class Reprocessed:
+    processed: int  # batches whose records are now processed
+    failed: int  # batches that failed again (kept failed, with the new error)
+    remaining: int  # failed batches not tried this time (more than REPROCESS_LIMIT)
+
+
+def reprocess_failed_batches(*, now: datetime | None = None, limit: int = REPROCESS_LIMIT) -> Reprocessed:
+    """Process the stored raw bodies of failed batches again, oldest first, each in its own savepoint (a person
+    asked, after fixing what made them fail). Idempotent: records already stored are duplicates and change
+    nothing, so a batch taken twice (two people pressing at once) gives the same result. A batch that fails again
+    stays failed with its new error; the sweep never takes failed batches by itself. Flushes; the caller commits."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(select(McuCdrBatch.id).where(McuCdrBatch.state == BatchState.FAILED)
+                                  .order_by(McuCdrBatch.id).limit(limit + 1)))
+    processed = failed = 0
+    for batch_id in ids[:limit]:
+        # Locked (PostgreSQL) so that a second press waits for this one and then finds it processed.
+        batch = db.session.scalar(select(McuCdrBatch).where(McuCdrBatch.id == batch_id,
+                                                            McuCdrBatch.state == BatchState.FAILED)
+                                  .with_for_update().execution_options(populate_existing=True))
+        if batch is None:
+            continue  # processed meanwhile
+        if process_safely(batch, now=now, max_attempts=batch.attempts + 1) is None:
+            failed += 1
+        else:
+            processed += 1
+    remaining = 0
+    if len(ids) > limit:
+        remaining = db.session.scalar(select(func.count()).select_from(McuCdrBatch)
+                                      .where(McuCdrBatch.state == BatchState.FAILED)) - failed
+    return Reprocessed(processed=processed, failed=failed, remaining=max(0, remaining))

@@ -25,7 +25,7 @@ from meetings.booking.queries import endpoints_shown_to
 from meetings.database import utcnow
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
-from meetings.mcu import legs
+from meetings.mcu import legs, records
 from meetings.mcu.driver import is_enabled
 from meetings.mcu.models import (
     GOVERNMENT_KEY,
@@ -38,6 +38,7 @@ from meetings.mcu.models import (
     ConferenceState,
     ConnectMode,
     EndpointCall,
+    McuState,
 )
 from meetings.readiness.models import TestStatus
 
@@ -74,6 +75,20 @@ def reason_text(code: str) -> str:
 
 def enabled() -> bool:
     return is_enabled(current_app.config)
+
+
+def health() -> McuState | None:
+    """The MCU as the sweep last saw it (reachable, version, our receiver), None before its first sweep."""
+    return db.session.get(McuState, 1)
+
+
+def reprocess_call_records(*, actor: User, now: datetime | None = None) -> records.Reprocessed:
+    """A person asks for the failed call-record batches to be processed again (after fixing the cause): the
+    stored raw bodies are processed again, duplicates ignored (records.reprocess_failed_batches). Audited."""
+    result = records.reprocess_failed_batches(now=now)
+    audit.record("mcu.cdr_reprocess", actor=actor, target_type="mcu", target_id="call-records",
+                 summary=f"{result.processed} processed, {result.failed} failed again, {result.remaining} left")
+    return result
 
 
 # ---- access ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The call panel's buttons (forms that work without JavaScript) and the data the panel template reads."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -9,12 +9,13 @@ from flask_login import current_user
 from meetings.auth.access import roles
 from meetings.auth.roles import ADMIN, BOOKER, OPERATOR
 from meetings.booking.labels import READINESS_LABELS
+from meetings.core.forms import ConfirmForm
 from meetings.core.labels import label
 from meetings.core.navigation import safe_next
 from meetings.database import utcnow
 from meetings.errors import DomainError, PermissionDenied
 from meetings.extensions import db
-from meetings.mcu import board, services
+from meetings.mcu import board, records, services
 from meetings.readiness.labels import TEST_LABELS
 from meetings.readiness.models import TestStatus
 
@@ -137,3 +138,31 @@ def mode(meeting_id: int):
     return _act(meeting_id, lambda m: services.set_mode(m, chosen, actor=current_user),
                 _("Endpoints are connected automatically at the technical test time.") if chosen == "automatic"
                 else _("Endpoints are connected by hand (“Connect all now”)."))
+
+
+@bp.get("/mcu/status")
+@roles(ADMIN)
+def status():
+    """The MCU as last seen, and the call-record batches that could not be processed."""
+    config = current_app.config
+    return render_template("mcu/status.html", enabled=services.enabled(), driver=config.get("MCU_DRIVER") or "",
+                           url=config.get("MCU_URL") or "", health=services.health(), batches=records.batch_health(),
+                           max_attempts=config["MCU_CDR_MAX_ATTEMPTS"], form=ConfirmForm())
+
+
+@bp.post("/mcu/status/call-records/reprocess")
+@roles(ADMIN)
+def reprocess():
+    result = services.reprocess_call_records(actor=current_user)
+    if result.processed:
+        flash(ngettext("%(num)d batch of call records processed.", "%(num)d batches of call records processed.",
+                       result.processed), "success")
+    if result.failed:
+        flash(ngettext("%(num)d batch failed again; its error is shown below.",
+                       "%(num)d batches failed again; their errors are shown below.", result.failed), "danger")
+    if result.remaining:
+        flash(ngettext("%(num)d more failed batch waits: press again.",
+                       "%(num)d more failed batches wait: press again.", result.remaining), "info")
+    if not (result.processed or result.failed):
+        flash(_("No failed batch to process."), "info")
+    return redirect(url_for("mcu.status"))

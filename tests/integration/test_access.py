@@ -166,6 +166,7 @@ def test_pages_have_no_inline_scripts_or_styles(auth, client):
         "/endpoints/thads-an-giang/edit",
         "/admin/audit",
         "/account",
+        "/mcu/status",
     ):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\ssrc=)", html), path
