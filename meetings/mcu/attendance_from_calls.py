@@ -88,6 +88,18 @@ def _corrected(derived: McuCdrAttendance, record) -> bool:
         derived.written_status, derived.written_connected_at, derived.written_disconnected_at)
 
 
+def corrected_figures(meeting_id: int) -> dict[int, McuCdrAttendance]:
+    """What the MCU's calls say about each endpoint of the meeting whose attendance a person set (corrected,
+    recorded by hand or cleared), keyed by participant id, to show beside what is recorded; one statement."""
+    rows = db.session.execute(
+        select(McuCdrAttendance, Participant.id, AttendanceRecord)
+        .join(Participant, (Participant.meeting_id == McuCdrAttendance.meeting_id)
+              & (Participant.endpoint_id == McuCdrAttendance.endpoint_id))
+        .outerjoin(AttendanceRecord, AttendanceRecord.participant_id == Participant.id)
+        .where(McuCdrAttendance.meeting_id == meeting_id))
+    return {participant_id: derived for derived, participant_id, record in rows if _corrected(derived, record)}
+
+
 def refresh(meeting_id: int, endpoint_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """Derive again the attendance of these endpoints of the meeting from its legs; returns how many attendance
     records changed (and sends `attendance_changed` once when any did)."""

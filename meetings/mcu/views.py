@@ -16,6 +16,7 @@ from meetings.database import utcnow
 from meetings.errors import DomainError, PermissionDenied
 from meetings.extensions import db
 from meetings.mcu import board, records, services
+from meetings.mcu.attendance_from_calls import corrected_figures
 from meetings.readiness.labels import TEST_LABELS
 from meetings.readiness.models import TestStatus
 
@@ -25,7 +26,8 @@ bp = Blueprint("mcu", __name__)
 @bp.app_context_processor
 def _panel_helpers():
     return {"mcu_panel": panel, "mcu_reason": services.reason_text, "mcu_alarm": _alarm_label,
-            "mcu_state_label": state_label, "mcu_dial_in": services.dial_in_for}
+            "mcu_state_label": state_label, "mcu_dial_in": services.dial_in_for,
+            "mcu_corrected_figures": lambda meeting: corrected_figures(meeting.id)}
 
 
 def _alarm_label(code: str) -> str:

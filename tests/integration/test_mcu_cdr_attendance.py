@@ -2,6 +2,7 @@
 the share of the meeting connected, the savings snapshot following; a person's correction always wins."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,33 @@ def test_records_before_the_meeting_starts_write_no_attendance_yet(client, beare
     post(client, script.xml())
     assert records(meeting_id) == {}
     assert db.session.scalar(select(McuCdrAttendance).where(McuCdrAttendance.meeting_id == meeting_id)) is not None
+
+
+def test_the_attendance_page_shows_what_the_mcu_recorded_beside_a_corrected_row(client, bearer, auth):
+    headers = bearer("booker")
+    meeting = held_meeting(client, headers, endpoints=ENDPOINTS)
+    post(client, full_meeting(meeting).xml())
+    assert client.put(f"/api/v1/meetings/{meeting.id}/attendance/thads-nghe-an",
+                      json={"status": "present", "attendees": 8}, headers=headers).status_code == 200
+    assert client.put(f"/api/v1/meetings/{meeting.id}/attendance/thads-ca-mau", json={"status": None},
+                      headers=headers).status_code == 200
+    db.session.commit()
+
+    def rows(html: str) -> dict[str, str]:
+        return {m.group(1): m.group(0) for m in re.finditer(r'<tr data-endpoint="([^"]+)".*?</tr>', html, re.S)}
+
+    auth.login("booker")
+    shown = rows(client.get(f"/meetings/{meeting.id}/attendance").get_data(as_text=True))
+    minutes = int((50 + 59.5 + 80 - 51.2) * 60) // 60  # both legs of Nghệ An, as the MCU counted them
+    assert 'data-testid="mcu-figure-thads-nghe-an" data-status="partial"' in shown["thads-nghe-an"]
+    assert f"MCU: tham dự một phần {minutes} phút" in shown["thads-nghe-an"]
+    assert "MCU: vắng mặt (máy bận)" in shown["thads-ca-mau"]  # cleared by a person; the MCU's view is kept
+    for code in ("thads-ha-noi", "thads-an-giang", "moj-hq"):  # not corrected: nothing beside them
+        assert "mcu-figure" not in shown[code] and "bởi MCU" in shown[code]
+    assert "nhập tay" in shown["thads-nghe-an"]
+
+    token = auth.csrf_token("/")
+    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+    shown = rows(client.get(f"/meetings/{meeting.id}/attendance").get_data(as_text=True))
+    assert f"MCU: partly present {minutes} min" in shown["thads-nghe-an"]
+    assert "MCU: absent (busy)" in shown["thads-ca-mau"] and "by the MCU" in shown["thads-ha-noi"]
