@@ -170,6 +170,13 @@ def _snapshot(meeting: Meeting) -> dict:
             "endpoints": sorted(p.endpoint.code for p in meeting.participants)}
 
 
+def _previous(meeting: Meeting) -> dict:
+    """The meeting as `meeting_changed` tells its listeners it was (meetings/core/events.py)."""
+    return {"title": meeting.title, "start_at": meeting.start_at, "end_at": meeting.end_at,
+            "test_at": meeting.test_at, "status": meeting.status, "host_code": meeting.host.code,
+            "endpoint_codes": sorted(p.endpoint.code for p in meeting.participants)}
+
+
 def ensure_editable(meeting: Meeting) -> None:
     """Only a draft or a scheduled meeting can be changed; ConflictError otherwise."""
     if meeting.status not in EDITABLE_STATUSES:
@@ -217,9 +224,7 @@ def change_meeting(meeting: Meeting, values: MeetingValues, *, actor: User, scop
 def _apply(meeting: Meeting, values: MeetingValues, host: Endpoint, endpoints: list[Endpoint],
            start: datetime, end: datetime, status: str, actor: User) -> None:
     before = _snapshot(meeting)
-    previous = {"title": meeting.title, "start_at": meeting.start_at, "end_at": meeting.end_at,
-                "test_at": meeting.test_at, "status": meeting.status, "host_code": meeting.host.code,
-                "endpoint_codes": before["endpoints"]}
+    previous = _previous(meeting)
     for key in ("title", "agenda", "organizer", "chair", "bridge_to_government"):
         if getattr(values, key) is not None:
             setattr(meeting, key, getattr(values, key))
@@ -323,6 +328,7 @@ def set_status(meeting: Meeting, status: str, *, actor: User | None, now: dateti
                             code="status")
     if status == MeetingStatus.COMPLETED and meeting.start_at > now:
         raise ConflictError(_("A meeting that has not started cannot be marked as held."), code="status")
+    previous = _previous(meeting)
     before = meeting.status
     meeting.status = status
     audit.record("meeting.status", actor=actor, target_type="meeting", target_id=meeting.id,
@@ -331,7 +337,10 @@ def set_status(meeting: Meeting, status: str, *, actor: User | None, now: dateti
         meeting_completed.send(meeting, actor=actor, now=now)
     elif status == MeetingStatus.IN_PROGRESS:
         meeting_started.send(meeting, actor=actor, now=now)
-    # Back to scheduled (started by mistake) is recorded in the audit log and the meeting's history only.
+    else:
+        # Back to scheduled (started by mistake): the listeners plan it again as a scheduled meeting (the MCU its
+        # call). Nothing the endpoints were told changed, so the published sequence stays.
+        meeting_changed.send(meeting, actor=actor, previous=previous, removed=[])
     return meeting
 
 

@@ -11,8 +11,9 @@ accept `**extra` so that new arguments can be added.
 
 Who listens today:
 - meeting_booked, meeting_changed, meeting_cancelled: notify (meetings.notify.events: invitation,
-  change, cancellation and removal mails) and the bridge (meetings.bridge.events: the government
-  outbox).
+  change, cancellation and removal mails), the bridge (meetings.bridge.events: the government
+  outbox) and the MCU (meetings.mcu.listeners: the meeting's space and call, planned again when the
+  meeting is scheduled again).
 - meeting_completed: savings (meetings.savings.events: the meeting's savings snapshot).
 - readiness_answered: the bridge (the headquarters' answer goes to the government conference).
 - attendance_changed: savings (the snapshot of a held meeting is computed again).
@@ -33,7 +34,8 @@ already raised if it was published; participants may still be unflushed). Sender
 after the change. Keywords: actor (User); previous (a dict of the meeting before the change:
 "title", "start_at", "end_at", "test_at" (aware UTC datetimes or None), "status", "host_code",
 "endpoint_codes" (a sorted list)); removed (the Endpoints taken off the meeting, a list, maybe empty).
-Not sent when nothing changed.""")
+Not sent when nothing changed. Also sent when a meeting started by mistake is put back to scheduled
+(previous "status" is "in_progress", nothing else changed, `sequence` unchanged, removed empty).""")
 
 meeting_cancelled = signal("meeting-cancelled", doc="""A meeting was cancelled (it stays, with status "cancelled").
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from meetings.booking.models import MeetingStatus
 from meetings.core.events import meeting_booked, meeting_cancelled, meeting_changed, meeting_started
 from meetings.mcu import services
 from meetings.mcu.models import ActionKind, ConferenceState
@@ -38,6 +39,8 @@ def on_changed(meeting, previous: dict | None = None, **extra) -> None:
     times_moved = any(previous.get(key) not in (None, getattr(meeting, key)) for key in ("start_at", "test_at"))
     if times_moved and conference.state != ConferenceState.ACTIVE:
         conference.test_dialled_at = conference.start_dialled_at = None  # the new test time will dial
+    if meeting.status == MeetingStatus.SCHEDULED and previous.get("status") not in (None, MeetingStatus.SCHEDULED):
+        services.plan_again(meeting, conference)
     services.sync_rows(meeting)
 
 

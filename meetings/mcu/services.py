@@ -337,6 +337,24 @@ def start_and_dial_all(meeting: Meeting, conference: Conference, now: datetime, 
     return dialled
 
 
+def plan_again(meeting: Meeting, conference: Conference) -> None:
+    """The meeting is scheduled again (published from a draft, or put back after a mistaken start): its call
+    follows its times again, as for a meeting just booked. A call still running is left as it is (nobody is cut
+    off, a room a person hung up stays so); a call that was ended, or whose end is queued, is planned again: the
+    technical test dials at its time (at once if it has come) and the start dials again."""
+    ending = has_open(meeting.id, ActionKind.END_CALL)
+    if ending:
+        _cancel_open(meeting.id, kinds=(ActionKind.END_CALL,))
+    if conference.state == ConferenceState.ENDED:
+        conference.state = ConferenceState.READY if conference.space_id else ConferenceState.PLANNED
+        conference.call_id, conference.ended_at = None, None
+        conference.test_dialled_at = None
+    elif ending:
+        conference.test_dialled_at = None
+    conference.start_dialled_at = None
+    log.info("mcu: meeting %s is scheduled again: its call is planned again", meeting.id)
+
+
 # ---- what people do ----------------------------------------------------------------------------
 
 def _audit(action: str, meeting: Meeting, actor: User | None, summary: str) -> None:

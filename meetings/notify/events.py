@@ -20,7 +20,10 @@ def _on_changed(meeting: Meeting, *, previous: dict | None = None, removed: list
     if meeting.status != ANNOUNCED:
         return
     # A sender that does not say the former status changed something else than the status.
-    was_announced = (previous or {}).get("status", meeting.status) == ANNOUNCED
+    previous_status = (previous or {}).get("status", meeting.status)
+    if previous_status == MeetingStatus.IN_PROGRESS:
+        return  # put back to scheduled after a mistaken start: the endpoints were never told it started
+    was_announced = previous_status == ANNOUNCED
     queue_meeting_notifications(meeting, "updated" if was_announced else "created")
     if was_announced and removed:
         queue_removal_notifications(meeting, removed)
