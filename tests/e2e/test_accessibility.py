@@ -105,3 +105,10 @@ def test_the_bookers_pages_have_no_serious_accessibility_fault(big_meeting, chec
     checked_page.goto(path.format(id=big_meeting))
     checked_page.wait_for_load_state("networkidle")
     check_accessibility(checked_page, path)
+
+
+@pytest.mark.parametrize("path", ["/mcu/status", "/readiness/probes"])
+def test_the_administrators_mcu_pages_have_no_serious_accessibility_fault(checked_page, check_accessibility, path):
+    _sign_in(checked_page, "admin")
+    checked_page.goto(path)
+    check_accessibility(checked_page, path)
