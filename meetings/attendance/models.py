@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.booking.models import Participant
@@ -68,6 +68,8 @@ class AttendanceRecord(db.Model):
     cdr_import_id: Mapped[int | None] = mapped_column(ForeignKey("cdr_imports.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every UPDATE of the row: the statistics' version sums it (meetings.stats.queries.data_version).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
 
     participant: Mapped[Participant] = relationship()
     cdr_import: Mapped[CdrImport | None] = relationship()

@@ -89,6 +89,8 @@ class Meeting(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Raised by every UPDATE of the row: the statistics' version sums it (meetings.stats.queries.data_version).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
 
     host: Mapped[Endpoint] = relationship(foreign_keys=[host_id])
     series: Mapped[MeetingSeries | None] = relationship(back_populates="meetings")
@@ -134,7 +136,7 @@ class Participant(db.Model):
     attendance: Mapped[str | None] = mapped_column(String(20))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised by every UPDATE of the row (ORM or Core): a meeting's participants are the same exactly while
-    # their count, newest id and sum of revisions are (meetings.booking.queries.participants_version).
+    # their count, newest id and sum of revisions are (meetings.booking.queries.ParticipantsVersion).
     revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")

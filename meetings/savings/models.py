@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.database import UTCDateTime, utcnow
@@ -90,6 +90,8 @@ class SavingsSnapshot(db.Model):
     reason: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Raised by every UPDATE of the row: the statistics' version sums it (meetings.stats.queries.data_version).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
 
     items: Mapped[list[SavingsItem]] = relationship(back_populates="snapshot", cascade="all, delete-orphan",
                                                       order_by="SavingsItem.id")
@@ -103,6 +105,8 @@ class SavingsItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("savings_snapshots.id", ondelete="CASCADE"), index=True)
+    # Raised by every UPDATE of the row: the statistics' version sums it (meetings.stats.queries.data_version).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("revision + 1"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id"), index=True)
     attendance: Mapped[str | None] = mapped_column(String(10))
     counted: Mapped[bool] = mapped_column(default=False)

@@ -4,14 +4,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import jsonify, request
+from flask import request
 
 from meetings.auth.access import roles
 from meetings.auth.roles import STAFF
 from meetings.core.api import bp
+from meetings.core.bodies import cached_body, json_response
 from meetings.core.formatting import local_today
 from meetings.errors import ValidationError
-from meetings.stats import services
+from meetings.extensions import db
+from meetings.stats import queries, services
 from meetings.stats.queries import Scope
 
 
@@ -42,5 +44,8 @@ def annual_stats():
     if not request.args.get("year"):
         raise ValidationError({"year": "required"})
     args = {key: request.args.get(key, "") for key in ("year", "organizer", "kind")}
-    scope = services.parse_scope(args, today=local_today())
-    return jsonify(annual_json(services.statistics(scope, today=local_today())))
+    today = local_today()
+    scope = services.parse_scope(args, today=today)
+    # The same data, scope and day are the same figures, in any worker: computed and serialised once.
+    key = ("stats-annual", queries.data_version(db.session), scope, today)
+    return json_response(cached_body(key, lambda: annual_json(services.statistics(scope, today=today))))

@@ -25,7 +25,7 @@ from sqlalchemy.sql import ColumnElement, expression
 
 from meetings.attendance.models import ATTENDED, AttendanceRecord
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
-from meetings.endpoints.models import Endpoint
+from meetings.endpoints.models import Endpoint, EndpointName
 from meetings.savings.models import SavingsItem, SavingsSnapshot
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -281,3 +281,23 @@ def first_year(session: Session) -> int | None:
     if first.tzinfo is None:
         first = first.replace(tzinfo=UTC)
     return first.astimezone(ZONE).year
+
+
+def data_version(session: Session) -> tuple:
+    """What changes whenever anything the statistics read changes; one statement.
+
+    Per table of rows that change: the count, the newest id and the sum of the rows' revisions (raised by
+    every UPDATE), so that an insert, a delete and an update each change it, even one that commits after a
+    later one. The endpoints and their former names as the registry's version has them. Read from the
+    database, so that every worker agrees.
+    """
+    def of(model) -> list:
+        return [select(func.count(model.id)).scalar_subquery(), select(func.max(model.id)).scalar_subquery(),
+                select(func.sum(model.revision)).scalar_subquery()]
+
+    return tuple(session.execute(select(
+        *of(Meeting), *of(Participant), *of(AttendanceRecord), *of(SavingsSnapshot), *of(SavingsItem),
+        select(func.count(Endpoint.id)).scalar_subquery(), select(func.max(Endpoint.id)).scalar_subquery(),
+        select(func.max(Endpoint.updated_at)).scalar_subquery(),
+        select(func.count(EndpointName.id)).scalar_subquery(), select(func.max(EndpointName.id)).scalar_subquery(),
+    )).one())

@@ -175,3 +175,34 @@ def test_a_hand_built_year_against_the_one_before(client, bearer):
     assert changes["hours"]["difference"] == 3.0
     months = {m["month"]: m for m in body["by_month"]}
     assert months[5]["meetings"] == 1 and months[11]["savings_vnd"] == 2_500_000 and months[3]["meetings"] == 0
+
+
+def test_the_annual_answer_follows_every_change_of_what_it_counts(history, client, bearer):
+    """The figures are kept per version of the data: an update in place (no new row, no new time) shows too."""
+    from sqlalchemy import update
+
+    from meetings.attendance.models import ATTENDED, AttendanceRecord
+    from meetings.booking.models import Participant
+    from meetings.savings.models import SavingsItem
+
+    headers = bearer("leader")
+    before = annual(client, headers, 2019)
+    assert annual(client, headers, 2019) == before  # the kept answer
+    in_2019 = (select(Meeting.id).where(Meeting.start_at >= local_midnight(date(2019, 1, 1)),
+                                        Meeting.start_at < local_midnight(date(2020, 1, 1))))
+    item = db.session.scalar(select(SavingsItem).join(SavingsSnapshot)
+                             .where(SavingsSnapshot.meeting_id.in_(in_2019), SavingsItem.saving_vnd > 0))
+    db.session.execute(update(SavingsItem).where(SavingsItem.id == item.id)
+                       .values(saving_vnd=SavingsItem.saving_vnd + 1_000_000))
+    assert annual(client, headers, 2019)["savings_vnd"] == before["savings_vnd"] + 1_000_000
+    record = db.session.scalar(select(AttendanceRecord).join(Participant).where(
+        Participant.meeting_id.in_(in_2019), Participant.is_host.is_(False), AttendanceRecord.status.in_(ATTENDED),
+        AttendanceRecord.attendees.is_not(None)))
+    record.attendees += 7
+    db.session.flush()
+    assert annual(client, headers, 2019)["attendees"] == before["attendees"] + 7
+    meeting = db.session.get(Meeting, db.session.scalar(in_2019.limit(1)))
+    meeting.organizer = "Vụ Kiểm tra"
+    db.session.flush()
+    organizers = {row["organizer"] for row in annual(client, headers, 2019)["by_organizer"]}
+    assert "Vụ Kiểm tra" in organizers
