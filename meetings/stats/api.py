@@ -47,5 +47,7 @@ def annual_stats():
     today = local_today()
     scope = services.parse_scope(args, today=today)
     # The same data, scope and day are the same figures, in any worker: computed and serialised once.
-    key = ("stats-annual", queries.data_version(db.session), scope, today)
+    # The days read: the period (a running one ends today) and the same days a year earlier.
+    key = ("stats-annual", queries.data_version(db.session, services.year_earlier(scope).start, scope.end),
+           scope, today)
     return json_response(cached_body(key, lambda: annual_json(services.statistics(scope, today=today))))

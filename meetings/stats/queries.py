@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, case, exists, func, select
+from sqlalchemy import Float, Integer, and_, case, exists, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, expression
@@ -283,21 +283,40 @@ def first_year(session: Session) -> int | None:
     return first.astimezone(ZONE).year
 
 
-def data_version(session: Session) -> tuple:
-    """What changes whenever anything the statistics read changes; one statement.
+def data_version(session: Session, start: date, end: date) -> tuple:
+    """What changes whenever anything the statistics of the days [start, end) read changes; one statement.
 
-    Per table of rows that change: the count, the newest id and the sum of the rows' revisions (raised by
+    The meetings that start in those days (any status), their participants, attendance records and savings
+    snapshots and items: per table the count, the newest id and the sum of the rows' revisions (raised by
     every UPDATE), so that an insert, a delete and an update each change it, even one that commits after a
-    later one. The endpoints and their former names as the registry's version has them. Read from the
-    database, so that every worker agrees.
+    later one; a meeting moved into or out of the days changes the meetings' count. The endpoints and
+    their former names as the registry's version has them. Read from the database, so that every worker
+    agrees; through the indexes of the meetings' start and of each table's meeting or participant.
     """
-    def of(model) -> list:
-        return [select(func.count(model.id)).scalar_subquery(), select(func.max(model.id)).scalar_subquery(),
-                select(func.sum(model.revision)).scalar_subquery()]
+    in_days = [Meeting.start_at >= local_midnight(start), Meeting.start_at < local_midnight(end)]
 
-    return tuple(session.execute(select(
-        *of(Meeting), *of(Participant), *of(AttendanceRecord), *of(SavingsSnapshot), *of(SavingsItem),
+    def figures(*models) -> list:
+        return [aggregate for model in models for aggregate in (
+            func.count(model.id), func.max(model.id), func.sum(model.revision))]
+
+    # Each table is read once: the participants with their attendance, the snapshots with their items. A
+    # fingerprint, not a figure: a snapshot is counted and its revision summed once per item, and those
+    # still change with every insert, delete and update.
+    parts = [
+        select(*figures(Meeting)).where(*in_days).subquery(),
+        select(*figures(Participant, AttendanceRecord)).select_from(Participant)
+        .join(Meeting, Meeting.id == Participant.meeting_id)
+        .outerjoin(AttendanceRecord, AttendanceRecord.participant_id == Participant.id).where(*in_days).subquery(),
+        select(*figures(SavingsSnapshot, SavingsItem)).select_from(SavingsSnapshot)
+        .join(Meeting, Meeting.id == SavingsSnapshot.meeting_id)
+        .outerjoin(SavingsItem, SavingsItem.snapshot_id == SavingsSnapshot.id).where(*in_days).subquery(),
+    ]
+    statement = select(
+        *(column for part in parts for column in part.c),
         select(func.count(Endpoint.id)).scalar_subquery(), select(func.max(Endpoint.id)).scalar_subquery(),
         select(func.max(Endpoint.updated_at)).scalar_subquery(),
         select(func.count(EndpointName.id)).scalar_subquery(), select(func.max(EndpointName.id)).scalar_subquery(),
-    )).one())
+    ).select_from(parts[0])
+    for part in parts[1:]:
+        statement = statement.join(part, true())
+    return tuple(session.execute(statement).one())
