@@ -19,6 +19,7 @@ from meetings.booking.validation import parse_datetime, parse_day, values_from_j
 from meetings.core.api import bp, json_body
 from meetings.core.bodies import cached_body, json_response
 from meetings.core.inputs import DB_INT_MAX, OutsideWindow
+from meetings.core.transaction import reads_only
 from meetings.errors import ValidationError
 from meetings.extensions import db
 
@@ -143,6 +144,7 @@ def availability():
 
 @bp.get("/meetings/<int:meeting_id>")
 @authenticated
+@reads_only
 def get_meeting(meeting_id: int):
     meeting, version = queries.get_meeting_and_version(meeting_id)
     queries.ensure_can_view_meeting(meeting.id, current_user)

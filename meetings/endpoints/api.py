@@ -6,6 +6,7 @@ from flask import jsonify, request
 from meetings.auth.access import authenticated
 from meetings.core.api import bp, query_bool
 from meetings.core.bodies import cached_body, json_response
+from meetings.core.transaction import reads_only
 from meetings.endpoints import services
 from meetings.endpoints.models import Endpoint, EndpointGroup
 
@@ -42,6 +43,7 @@ def group_json(group: EndpointGroup, codes: list[str]) -> dict:
 
 @bp.get("/endpoints")
 @authenticated
+@reads_only
 def list_endpoints():
     active = query_bool("active")
     criteria = services.EndpointFilter(

@@ -11,6 +11,7 @@ from meetings.booking.models import Meeting, Participant
 from meetings.booking.queries import endpoints_shown_to
 from meetings.core.api import bp, json_body
 from meetings.core.bodies import cached_body, json_response
+from meetings.core.transaction import reads_only
 from meetings.database import utcnow
 from meetings.errors import ValidationError
 from meetings.readiness import queries, rules, services
@@ -28,6 +29,7 @@ def _history_limit() -> int:
 
 @bp.get("/meetings/<int:meeting_id>/readiness")
 @authenticated
+@reads_only
 def get_readiness(meeting_id: int):
     """Every invited endpoint's state with counts; answers 304 to If-None-Match when nothing changed."""
     meeting = services.get_meeting(meeting_id)

@@ -11,6 +11,7 @@ from meetings.auth.roles import STAFF
 from meetings.core.api import bp
 from meetings.core.bodies import cached_body, json_response
 from meetings.core.formatting import local_today
+from meetings.core.transaction import reads_only
 from meetings.errors import ValidationError
 from meetings.extensions import db
 from meetings.stats import queries, services
@@ -40,6 +41,7 @@ def annual_json(result: services.Statistics) -> dict[str, Any]:
 
 @bp.get("/stats/annual")
 @roles(*STAFF)
+@reads_only
 def annual_stats():
     if not request.args.get("year"):
         raise ValidationError({"year": "required"})
