@@ -2,13 +2,14 @@
 requests, the history of changes, an operator's agenda and the meeting office's overview."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import RowMapping, and_, func, or_, select
+from sqlalchemy import Integer, RowMapping, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
@@ -80,15 +81,13 @@ def technical_slot_open(meeting: Meeting, now: datetime) -> bool:
     return meeting.status in rules.TEST_STATUSES and technical_slot_of(meeting).contains(now)
 
 
-def board_version(meeting: Meeting, now: datetime) -> str:
-    """A short tag that changes whenever anything the board shows changes; one statement.
-
-    Computed from the database (never from a process's memory), so that every worker agrees.
-    """
+@functools.cache
+def _version_statement() -> Select:
+    """board_version's statement, built once per worker (its meeting is the `meeting_id` parameter)."""
     def latest(column, *where):
         return select(column).where(*where).scalar_subquery()
 
-    of_meeting = meeting.id
+    of_meeting = bindparam("meeting_id", type_=Integer)
     # The participants are read once for their figures (not once per figure). Sums and counts rather than
     # only the newest value: a change that commits after a later one (two operators answering at once)
     # leaves a newest id or time as it was, but it still raises the sum of revisions and the count.
@@ -96,7 +95,7 @@ def board_version(meeting: Meeting, now: datetime) -> str:
                       func.max(Participant.readiness_updated_at).label("answered"),
                       func.sum(Participant.revision).label("revisions"))
                .where(Participant.meeting_id == of_meeting).subquery())
-    row = db.session.execute(select(
+    return select(
         invited.c.count, invited.c.last, invited.c.answered, invited.c.revisions,
         latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
         latest(func.count(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
@@ -107,23 +106,29 @@ def board_version(meeting: Meeting, now: datetime) -> str:
         latest(func.max(EndpointProbe.updated_at)),
         latest(func.count(EndpointProbe.endpoint_id)),
         latest(func.max(Endpoint.updated_at)),  # names and provinces (indexed: one step)
-    )).one()
+    )
+
+
+def board_version(meeting: Meeting, now: datetime) -> str:
+    """A short tag that changes whenever anything the board shows changes; one statement.
+
+    Computed from the database (never from a process's memory), so that every worker agrees.
+    """
+    row = db.session.execute(_version_statement(), {"meeting_id": meeting.id}).one()
     state = (tuple(row), meeting.updated_at, meeting.status, meeting.sequence,
              rules.is_open(meeting.status, meeting.start_at, now), technical_slot_open(meeting, now))
     return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
 
 
-def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[BoardItem]:
-    """Every invited endpoint (or one) with its answer, test, probe and last reminder: one statement, any size.
-
-    Plain columns rather than ORM objects: a board of 1,000 endpoints would otherwise spend most of its
-    time building five objects per row. One endpoint's item (the answer to a PUT) reads only that
-    endpoint's changes and reminders, not the whole meeting's.
-    """
-    of_meeting = meeting.id
+@functools.cache
+def _items_statement(one: bool) -> Select:
+    """board_items' statement, built once per worker: the meeting (and, for one item, the endpoint) are the
+    `meeting_id` and `endpoint_id` parameters."""
+    of_meeting = bindparam("meeting_id", type_=Integer)
     answers = [ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer"]
     reminders = [ReadinessReminder.meeting_id == of_meeting]
-    if endpoint_id is not None:
+    if one:
+        endpoint_id = bindparam("endpoint_id", type_=Integer)
         answers.append(ReadinessChange.endpoint_id == endpoint_id)
         reminders.append(ReadinessReminder.endpoint_id == endpoint_id)
     last_answer = (select(ReadinessChange.endpoint_id, func.max(ReadinessChange.id).label("change_id"))
@@ -156,9 +161,20 @@ def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[Boa
         .where(Participant.meeting_id == of_meeting)
         .order_by(Participant.is_host.desc(), Endpoint.sort_key, Endpoint.code)
     )
-    if endpoint_id is not None:
+    if one:
         statement = statement.where(Participant.endpoint_id == endpoint_id)
-    items = [_item(row._mapping) for row in db.session.execute(statement)]
+    return statement
+
+
+def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[BoardItem]:
+    """Every invited endpoint (or one) with its answer, test, probe and last reminder: one statement, any size.
+
+    Plain columns rather than ORM objects: a board of 1,000 endpoints would otherwise spend most of its
+    time building five objects per row. One endpoint's item (the answer to a PUT) reads only that
+    endpoint's changes and reminders, not the whole meeting's.
+    """
+    parameters = {"meeting_id": meeting.id, **({} if endpoint_id is None else {"endpoint_id": endpoint_id})}
+    items = [_item(row._mapping) for row in db.session.execute(_items_statement(endpoint_id is not None), parameters)]
     # Stable: within a region the rows keep the statement's order (host first, then Endpoint.sort_key).
     items.sort(key=lambda item: (not item.is_host, REGION_ORDER.get(item.region, 3)))
     return items
