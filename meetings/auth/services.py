@@ -1,6 +1,7 @@
 """Users, passwords, sign-in sessions and API tokens. Services flush; the caller commits."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, String, bindparam, select, update
 
 from meetings.auth import audit
 from meetings.auth.models import ApiToken, User, UserSession
@@ -168,12 +169,25 @@ def start_session(user: User, *, ip_address: str = "", user_agent: str = "") -> 
     return token
 
 
+@functools.cache
+def _session_statement() -> Select:
+    """user_for_session's statement, built once per worker (every signed-in request runs it)."""
+    return (select(UserSession, User).join(User, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash", type_=String), UserSession.ended_at.is_(None),
+                   User.is_active.is_(True)))
+
+
+@functools.cache
+def _token_statement() -> Select:
+    """user_for_token's statement, built once per worker (every API request runs it)."""
+    return (select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("token_hash", type_=String), ApiToken.revoked_at.is_(None),
+                   User.is_active.is_(True)))
+
+
 def user_for_session(token: str) -> User | None:
     """The user of a live session, or None if the session ended, went idle or the user is inactive."""
-    row = db.session.execute(
-        select(UserSession, User).join(User, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None), User.is_active.is_(True))
-    ).first()
+    row = db.session.execute(_session_statement(), {"token_hash": _digest(token)}).first()
     if row is None:
         return None
     user_session, user = row
@@ -265,10 +279,7 @@ def issue_token(user: User, *, name: str, actor: User | None, days: int | None =
 
 def user_for_token(token: str) -> User | None:
     """The active user owning a live bearer token, or None."""
-    row = db.session.execute(
-        select(ApiToken, User).join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
-    ).first()
+    row = db.session.execute(_token_statement(), {"token_hash": _digest(token)}).first()
     if row is None:
         return None
     api_token, user = row

@@ -1,11 +1,12 @@
 """Reading meetings: lists, calendars, and who may see what."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, select, true
+from sqlalchemy import Integer, Select, bindparam, exists, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.auth.models import User
@@ -63,15 +64,21 @@ class ParticipantsVersion:
     endpoints_changed_at: datetime | None
 
 
-def get_meeting_and_version(meeting_id: int) -> tuple[Meeting, ParticipantsVersion]:
-    """The meeting with its host (get_meeting_alone) and the version of its participants, in one statement."""
+@functools.cache
+def _meeting_and_version_statement() -> Select:
+    """get_meeting_and_version's statement, built once per worker (the meeting is the `meeting_id` parameter)."""
+    meeting_id = bindparam("meeting_id", type_=Integer)
     invited = (select(func.count(Participant.id).label("count"), func.max(Participant.id).label("last_id"),
                       func.sum(Participant.revision).label("revisions"))
                .where(Participant.meeting_id == meeting_id).subquery())
     endpoints_changed_at = select(func.max(Endpoint.updated_at)).scalar_subquery()
-    found = db.session.execute(
-        select(Meeting, invited.c.count, invited.c.last_id, invited.c.revisions, endpoints_changed_at)
-        .join(invited, true()).where(Meeting.id == meeting_id).options(joinedload(Meeting.host))).first()
+    return (select(Meeting, invited.c.count, invited.c.last_id, invited.c.revisions, endpoints_changed_at)
+            .join(invited, true()).where(Meeting.id == meeting_id).options(joinedload(Meeting.host)))
+
+
+def get_meeting_and_version(meeting_id: int) -> tuple[Meeting, ParticipantsVersion]:
+    """The meeting with its host (get_meeting_alone) and the version of its participants, in one statement."""
+    found = db.session.execute(_meeting_and_version_statement(), {"meeting_id": meeting_id}).first()
     if found is None:
         raise NotFound(_("No meeting number %(id)s.", id=meeting_id))
     meeting, count, last_id, revisions, changed_at = found

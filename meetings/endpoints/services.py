@@ -1,13 +1,14 @@
 """The endpoint registry: search, corrections, retirement, merging, and groups."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from meetings.auth import audit
@@ -86,13 +87,19 @@ def registry_version() -> tuple:
     """What changes whenever an endpoint or a former name is added, changed or removed; one indexed statement.
 
     Read from the database (never from a worker's memory), so that every worker agrees on it."""
+    return tuple(db.session.execute(_registry_version_statement()).one())
+
+
+@functools.cache
+def _registry_version_statement() -> Select:
+    """registry_version's statement, built once per worker."""
     def latest(column):
         return select(column).scalar_subquery()
 
-    return tuple(db.session.execute(select(
+    return select(
         latest(func.count(Endpoint.id)), latest(func.max(Endpoint.updated_at)), latest(func.max(Endpoint.id)),
         latest(func.count(EndpointName.id)), latest(func.max(EndpointName.id)),
-    )).one())
+    )
 
 
 def _haystack(endpoint: Endpoint) -> str:

@@ -1,10 +1,11 @@
 """Answering for an endpoint, recording its technical test, and who may do either; flushes, never commits."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, Select, String, bindparam, exists, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from meetings.auth import audit
@@ -76,6 +77,16 @@ def get_participant(meeting: Meeting, endpoint_code: str, *, for_update: bool = 
     return participant
 
 
+@functools.cache
+def _answer_statement() -> Select:
+    """participant_to_answer's statement, built once per worker."""
+    return (select(Participant, Meeting).join(Meeting, Participant.meeting_id == Meeting.id)
+            .join(Endpoint, Participant.endpoint_id == Endpoint.id)
+            .where(Participant.meeting_id == bindparam("meeting_id", type_=Integer),
+                   Endpoint.code == bindparam("code", type_=String))
+            .options(contains_eager(Participant.endpoint)).with_for_update(of=Participant))
+
+
 def participant_to_answer(meeting_id: int, endpoint_code: str, user: User) -> tuple[Meeting, Participant]:
     """The meeting and the endpoint's place in it, locked as get_participant locks it, for `user` to answer for.
 
@@ -85,12 +96,7 @@ def participant_to_answer(meeting_id: int, endpoint_code: str, user: User) -> tu
     """
     if user.role in (ADMIN, BOOKER) or (user.role == OPERATOR and user.endpoint is not None
                                         and user.endpoint.code == endpoint_code):
-        found = db.session.execute(
-            select(Participant, Meeting).join(Meeting, Participant.meeting_id == Meeting.id)
-            .join(Endpoint, Participant.endpoint_id == Endpoint.id)
-            .where(Participant.meeting_id == meeting_id, Endpoint.code == endpoint_code)
-            .options(contains_eager(Participant.endpoint)).with_for_update(of=Participant)
-        ).first()
+        found = db.session.execute(_answer_statement(), {"meeting_id": meeting_id, "code": endpoint_code}).first()
         if found is not None:
             participant, meeting = found
             return meeting, participant
