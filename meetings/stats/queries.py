@@ -13,18 +13,20 @@ endpoint kind). Definitions (README "Statistics"):
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, case, exists, func, select, true
+from sqlalchemy import Float, Integer, Select, and_, bindparam, case, exists, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, expression
 
 from meetings.attendance.models import ATTENDED, AttendanceRecord
 from meetings.booking.models import Meeting, MeetingStatus, Participant, ReadinessStatus
+from meetings.database import UTCDateTime
 from meetings.endpoints.models import Endpoint, EndpointName
 from meetings.savings.models import SavingsItem, SavingsSnapshot
 
@@ -293,7 +295,15 @@ def data_version(session: Session, start: date, end: date) -> tuple:
     their former names as the registry's version has them. Read from the database, so that every worker
     agrees; through the indexes of the meetings' start and of each table's meeting or participant.
     """
-    in_days = [Meeting.start_at >= local_midnight(start), Meeting.start_at < local_midnight(end)]
+    return tuple(session.execute(_version_statement(), {"from_at": local_midnight(start),
+                                                        "until_at": local_midnight(end)}).one())
+
+
+@functools.cache
+def _version_statement() -> Select:
+    """data_version's statement, built once per worker (the days are the `from_at` and `until_at` parameters)."""
+    in_days = [Meeting.start_at >= bindparam("from_at", type_=UTCDateTime()),
+               Meeting.start_at < bindparam("until_at", type_=UTCDateTime())]
 
     def figures(*models) -> list:
         return [aggregate for model in models for aggregate in (
@@ -319,4 +329,4 @@ def data_version(session: Session, start: date, end: date) -> tuple:
     ).select_from(parts[0])
     for part in parts[1:]:
         statement = statement.join(part, true())
-    return tuple(session.execute(statement).one())
+    return statement
