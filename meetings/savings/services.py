@@ -15,6 +15,7 @@ from meetings.auth.models import User
 from meetings.booking.models import Meeting, MeetingStatus, Participant
 from meetings.core.formatting import to_local
 from meetings.endpoints.models import Endpoint
+from meetings.endpoints.names import short_name
 from meetings.errors import ConflictError
 from meetings.extensions import db
 from meetings.savings.calculator import Attendance, Item, MeetingTime, Rates, Savings, meeting_savings
@@ -33,6 +34,11 @@ class Line:
     item: Item
     name: str
     attendees_source: str  # headcount (recorded) or expected (from the booking)
+
+    @property
+    def short_name(self) -> str:
+        """The name as the table shows it ("THADS An Giang"); the full name goes with it as a tooltip."""
+        return short_name(self.name)
 
 
 @dataclass(frozen=True)

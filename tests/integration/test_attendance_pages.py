@@ -150,3 +150,18 @@ def test_pages_have_no_inline_scripts_or_styles(client, auth, bearer):
         response = client.get(path)
         assert response.status_code == 200, path
         _no_inline_code(response.get_data(as_text=True), path)
+
+
+def test_the_savings_table_names_each_endpoint_by_its_short_name(client, auth, bearer):
+    headers = bearer("booker")
+    meeting = held_meeting(client, headers)
+    client.put(f"/api/v1/meetings/{meeting.id}/attendance/thads-ca-mau", json={"status": "present", "attendees": 8},
+               headers=headers)
+    auth.login("booker")
+    html = client.get(f"/meetings/{meeting.id}/savings").get_data(as_text=True)
+    names = dict(re.findall(r'<span title="([^"]+)" data-testid="savings-endpoint-name">([^<]+)</span>', html))
+    assert names["Cục Thi hành án dân sự tỉnh Cà Mau"] == "THADS Cà Mau"
+    assert names["Cục Thi hành án dân sự thành phố Hà Nội"] == "THADS Hà Nội"
+    assert len(names) == 4 and all(short.startswith("THADS ") for short in names.values())
+    # each part's amount ends its formula: a phone shows no part columns
+    assert "= 48.000.000 ₫</li>" in html and "= 3.200.000 ₫</li>" in html
