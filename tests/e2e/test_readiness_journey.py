@@ -107,3 +107,26 @@ def test_a_booker_answers_for_an_endpoint_and_records_test_calls_from_the_board(
     expect(test_modal).to_be_hidden()
     expect(row).to_have_attribute("data-test", "test_ok")
     expect(row.get_by_test_id("test-badge")).to_have_attribute("data-test", "test_ok")
+
+
+def test_the_operators_buttons_show_the_answer_given_also_after_a_reload(page, live_server, login):
+    meeting_id = _book(live_server, meeting_body(future_day(weeks=54, weekday=2), endpoints=[AN_GIANG],
+                                                 title="Giao ban sẵn sàng — câu trả lời hiện tại"))
+    login("op-thads-an-giang")
+    item = page.locator(f"[data-testid='agenda-item'][data-meeting='{meeting_id}']")
+    ready, not_ready = item.get_by_test_id("answer-ready"), item.get_by_test_id("answer-not-ready")
+    expect(ready).to_have_attribute("aria-pressed", "false")
+    expect(not_ready).to_have_attribute("aria-pressed", "false")
+    unpressed = ready.evaluate("button => getComputedStyle(button).backgroundColor")
+    ready.click()
+    expect(item).to_have_attribute("data-state", "ready")
+    for reloaded in (False, True):
+        if reloaded:
+            page.reload()
+        expect(ready).to_have_attribute("aria-pressed", "true")
+        expect(not_ready).to_have_attribute("aria-pressed", "false")
+        expect(ready).to_have_class(re.compile(r"\bbtn-success\b"))
+        expect(ready.get_by_test_id("answer-current")).to_be_visible()
+        expect(not_ready.get_by_test_id("answer-current")).to_have_count(0)
+        pressed = ready.evaluate("button => getComputedStyle(button).backgroundColor")
+        assert pressed != unpressed, "the pressed button looks like the others"
