@@ -13,15 +13,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import column, select, table
 
+from meetings.auth import audit_details
 from meetings.auth.models import AuditEntry
 from meetings.extensions import db
+
+SYSTEM = "system"  # the actor name of what no person did (meetings.auth.audit.record)
 
 # The kinds an administrator filters by: the first part of the action code.
 KINDS = {
     "auth": _l("Sign-ins and access"), "user": _l("Users"), "token": _l("API tokens"), "meeting": _l("Meetings"),
     "readiness": _l("Readiness"), "attendance": _l("Attendance"), "endpoint": _l("Endpoints"),
     "group": _l("Groups of endpoints"), "govconf": _l("Government system"), "mail": _l("E-mail"),
-    "savings": _l("Savings"), "mcu": _l("MCU"),
+    "savings": _l("Savings"), "rates": _l("Cost rates"), "mcu": _l("MCU"),
 }
 
 SENTENCES = {
@@ -32,7 +35,8 @@ SENTENCES = {
     "auth.end_sessions": _l("%(actor)s ended the sessions of %(target)s"),
     "user.create": _l("%(actor)s created the user %(target)s"),
     "user.update": _l("%(actor)s changed the user %(target)s"),
-    "user.activate": _l("%(actor)s changed whether %(target)s may sign in"),
+    "user.activate": _l("%(actor)s let %(target)s sign in again"),
+    "user.deactivate": _l("%(actor)s deactivated the user %(target)s"),
     "user.password_reset": _l("%(actor)s reset the password of %(target)s"),
     "user.password_change": _l("%(actor)s changed their password"),
     "token.create": _l("%(actor)s created an API token"),
@@ -63,7 +67,20 @@ SENTENCES = {
     "mail.send_again": _l("%(actor)s sent an e-mail again"),
     "savings.store": _l("Savings of %(meeting)s were recorded"),
     "savings.recompute": _l("%(actor)s recomputed the savings of %(meeting)s"),
+    "rates.create": _l("%(actor)s added the cost rates in force from %(day)s"),
+    "rates.update": _l("%(actor)s changed the cost rates in force from %(day)s"),
+    "rates.delete": _l("%(actor)s deleted the cost rates in force from %(day)s"),
+    "mcu.connect_all": _l("%(actor)s connected every endpoint of %(meeting)s"),
+    "mcu.dial": _l("%(actor)s called %(endpoint)s into %(meeting)s"),
+    "mcu.hang_up": _l("%(actor)s hung up %(endpoint)s in %(meeting)s"),
+    "mcu.end_call": _l("%(actor)s ended the call of %(meeting)s"),
+    "mcu.mode": _l("%(actor)s set the connection of %(meeting)s to %(mode)s"),
+    "mcu.exclude": _l("%(actor)s left %(endpoint)s out of the call of %(meeting)s"),
+    "mcu.include": _l("%(actor)s put %(endpoint)s back in the call of %(meeting)s"),
 }
+# The MCU's actions that name an endpoint carry its code as their summary.
+MCU_ENDPOINT_ACTIONS = ("mcu.dial", "mcu.hang_up", "mcu.exclude", "mcu.include")
+MODES = {"automatic": _l("automatic"), "manual": _l("manual")}
 
 REASONS = {"bad_credentials": _l("wrong username or password"), "inactive": _l("the account is disabled"),
            "locked": _l("too many attempts")}
@@ -72,7 +89,8 @@ REASONS = {"bad_credentials": _l("wrong username or password"), "inactive": _l("
 def _status_word(value: Any) -> str:
     words = {"ready": _("Ready"), "not_ready": _("Not ready"), "pending": _("Not answered"),
              "test_ok": _("Test passed"), "test_failed": _("Test failed"), "scheduled": _("Scheduled"),
-             "in_progress": _("In progress"), "completed": _("Held"), "cancelled": _("Cancelled")}
+             "in_progress": _("In progress"), "completed": _("Held"), "cancelled": _("Cancelled"),
+             "draft": _("Draft")}
     return words.get(str(value), str(value or "—"))
 
 
@@ -80,17 +98,22 @@ def _endpoint_code(entry: AuditEntry) -> str:
     changes = entry.changes or {}
     if isinstance(changes.get("endpoint"), str):
         return changes["endpoint"]
-    if entry.action.startswith("attendance.record"):
+    if entry.action.startswith("attendance.record") or entry.action in MCU_ENDPOINT_ACTIONS:
         return entry.summary
     if entry.target_type == "endpoint":
         return entry.target_id
     return ""
 
 
-def names_for(entries: Iterable[AuditEntry]) -> tuple[dict[str, str], dict[str, str]]:
-    """Endpoint names by code and meeting titles by id for the entries of a page: two statements at most."""
+def names_for(entries: Iterable[AuditEntry], actor_names: Iterable[str] = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """Endpoint names by code and meeting titles by id for the entries of a page and the people of the filter
+    (the endpoints' contacts who answered by link): two statements at most."""
     entries = list(entries)
     codes = {code for code in (_endpoint_code(entry) for entry in entries) if code}
+    for entry in entries:
+        if not entry.action.startswith(("readiness.", "auth.")):
+            codes |= audit_details.endpoint_codes(entry.changes)
+    codes |= {name.removeprefix("link:") for name in actor_names if name.startswith("link:")}
     ids = {int(entry.target_id) for entry in entries if entry.target_type == "meeting" and entry.target_id.isdigit()}
     endpoints: dict[str, str] = {}
     meetings: dict[str, str] = {}
@@ -107,7 +130,7 @@ def names_for(entries: Iterable[AuditEntry]) -> tuple[dict[str, str], dict[str, 
 def sentence(entry: AuditEntry, endpoints: dict[str, str], meetings: dict[str, str]) -> str:
     """One entry as a sentence in the reader's language."""
     changes = entry.changes or {}
-    actor = entry.actor_name or _("the system")
+    actor = entry.actor_name if entry.actor_name not in ("", SYSTEM) else _("the system")
     if actor.startswith("link:"):
         actor = _("the endpoint's contact (by link)")
     code = _endpoint_code(entry)
@@ -123,37 +146,53 @@ def sentence(entry: AuditEntry, endpoints: dict[str, str], meetings: dict[str, s
     values = {"actor": actor, "target": entry.target_id or entry.summary,
               "endpoint": endpoints.get(code, code) or "—",
               "meeting": f"“{meetings.get(entry.target_id, entry.summary or f'#{entry.target_id}')}”",
-              "status": status, "reason": str(REASONS.get(str(changes.get("reason")), changes.get("reason") or ""))}
-    if template is None:
-        return f"{actor}: {entry.action} {entry.target_id}".strip()
+              "status": status, "reason": str(REASONS.get(str(changes.get("reason")), changes.get("reason") or "")),
+              "day": _day(entry.summary), "mode": str(MODES.get(entry.summary, entry.summary))}
+    if template is None:  # an action without its sentence yet: say at least its kind, in words
+        kind = KINDS.get(entry.action.split(".")[0])
+        return f"{actor} · {kind}" if kind else actor
     text = str(template) % values
-    note = changes.get("note")
+    note = changes.get("note") if entry.action.startswith("readiness.") else None
     if entry.action == "meeting.cancel" and entry.summary:
         note = entry.summary
-    if note:
+    if isinstance(note, str) and note:
         text += f" — {note}"
     if changes.get("on_behalf"):
         text += f" ({_('on its behalf')})"
     return text
 
 
-def details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """What changed, for the edits whose sentence does not say it: (field, "old → new") without empty noise."""
-    if entry.action.startswith(("readiness.", "auth.", "meeting.create", "meeting.status", "meeting.cancel")):
+def details(entry: AuditEntry, endpoints: dict[str, str]) -> list[tuple[str, str]]:
+    """What changed, for the edits whose sentence does not say it: (label, "old → new") in words."""
+    if entry.action.startswith(("readiness.", "auth.", "mcu.", "meeting.create", "meeting.status",
+                                "meeting.cancel")):
         return []
-    rows = []
-    for key, value in (entry.changes or {}).items():
-        if value is None or value == "" or isinstance(value, bool) and not value:
-            continue
-        if isinstance(value, list) and len(value) == 2:
-            rows.append((key, f"{value[0] if value[0] not in (None, '') else '—'} → {value[1]}"))
-        else:
-            rows.append((key, str(value)))
-    return rows
+    return audit_details.change_rows(entry.changes or {}, endpoints)
+
+
+def person_label(name: str, endpoints: dict[str, str]) -> str:
+    """A person of the filter as the sentences name them."""
+    if name in ("", SYSTEM):
+        return _("the system")
+    if name.startswith("link:"):
+        code = name.removeprefix("link:")
+        return _("the endpoint's contact (by link)") + f" · {endpoints.get(code, code)}"
+    return name
+
+
+def _day(value: str) -> str:
+    try:
+        return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return value or "—"
 
 
 def parse_day(value: str | None) -> date | None:
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
+    """dd/mm/yyyy as the filter shows it, or ISO yyyy-mm-dd as the pager's links carry it; else None."""
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime((value or "").strip(), pattern).date()
+        except ValueError:
+            continue
+        return day if 2000 <= day.year <= 2100 else None
+    return None

@@ -199,9 +199,12 @@ def audit_log():
     end = datetime.combine(end_day + timedelta(days=1), time.min, zone) if end_day else None
     entries = audit.recent_entries(action=action, actor=actor, target=target, kind=kind, start=start, end=end,
                                    page=page, per_page=current_app.config["PAGE_SIZE"])
-    endpoints, meetings = audit_text.names_for(entries.items)
+    names = audit.actor_names()
+    endpoints, meetings = audit_text.names_for(entries.items, names)
+    people = [(name, audit_text.person_label(name, endpoints)) for name in names]
     return render_template("auth/audit.html", entries=entries, action=action or "", actor=actor or "",
-                           target=target or "", kind=kind or "", kinds=audit_text.KINDS, people=audit.actor_names(),
+                           target=target or "", kind=kind or "", kinds=audit_text.KINDS, people=people,
                            start=start_day.isoformat() if start_day else "", end=end_day.isoformat() if end_day else "",
+                           start_day=start_day, end_day=end_day,
                            sentence=lambda entry: audit_text.sentence(entry, endpoints, meetings),
-                           details=audit_text.details)
+                           details=lambda entry: audit_text.details(entry, endpoints))

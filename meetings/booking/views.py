@@ -8,7 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetings.auth import audit
+from meetings.auth import audit, audit_text
 from meetings.auth.access import authenticated, roles
 from meetings.auth.roles import ADMIN, BOOKER, LEADER
 from meetings.booking import availability as assistant
@@ -292,13 +292,15 @@ def show(meeting_id: int):
             readiness[participant.readiness] = readiness.get(participant.readiness, 0) + 1
             attendance[participant.attendance] = attendance.get(participant.attendance, 0) + 1
     manager = current_user.role in (ADMIN, BOOKER)
+    history = audit.history_of("meeting", meeting.id) if manager else []
+    endpoint_names, titles = audit_text.names_for(history)
     return render_template(
         "booking/show.html", meeting=meeting, occurrences=occurrences, by_region=by_region, confirm=ConfirmForm(),
         phase=phase_of(meeting), manager=manager, readiness_counts=readiness,
         attendance_counts=attendance, guests=len(meeting.participants) - 1,
         can_start=services.can_start(meeting), start_opens_at=services.start_opens_at(meeting),
         can_put_back=services.can_put_back(meeting),
-        history=audit.history_of("meeting", meeting.id) if manager else [],
+        history=history, history_sentence=lambda entry: audit_text.sentence(entry, endpoint_names, titles),
     )
 
 
