@@ -168,7 +168,9 @@ def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
             except (TypeError, ValueError):
                 errors[field] = _("Enter a whole number from 0 to 100000.")
     for field, low, high in (("latitude", 8.0, 24.0), ("longitude", 102.0, 118.0)):
-        value = values.get(field)
+        if field not in values:  # a correction of other facts keeps the coordinates
+            continue
+        value = values[field]
         if value in (None, ""):
             cleaned[field] = None
             continue
