@@ -77,6 +77,7 @@ SENTENCES = {
     "mcu.mode": _l("%(actor)s set the connection of %(meeting)s to %(mode)s"),
     "mcu.exclude": _l("%(actor)s left %(endpoint)s out of the call of %(meeting)s"),
     "mcu.include": _l("%(actor)s put %(endpoint)s back in the call of %(meeting)s"),
+    "mcu.cdr_reprocess": _l("%(actor)s had the failed batches of call records processed again"),
 }
 # The MCU's actions that name an endpoint carry its code as their summary.
 MCU_ENDPOINT_ACTIONS = ("mcu.dial", "mcu.hang_up", "mcu.exclude", "mcu.include")
