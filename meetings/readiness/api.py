@@ -13,7 +13,7 @@ from meetings.core.api import bp, json_body
 from meetings.core.bodies import cached_body, json_response
 from meetings.core.transaction import reads_only
 from meetings.database import utcnow
-from meetings.errors import ValidationError
+from meetings.errors import NotFound, ValidationError
 from meetings.readiness import queries, rules, services
 from meetings.readiness.serializers import item_json, readiness_json
 
@@ -32,13 +32,17 @@ def _history_limit() -> int:
 @reads_only
 def get_readiness(meeting_id: int):
     """Every invited endpoint's state with counts; answers 304 to If-None-Match when nothing changed."""
-    meeting = services.get_meeting(meeting_id)
+    now = utcnow()
+    # The meeting and the version in one statement; the version is read before the data: a change
+    # committed in between shows at the next poll.
+    found = queries.meeting_and_board_version(meeting_id, now)
+    if found is None:
+        raise NotFound(_("No meeting number %(id)s.", id=meeting_id))
+    meeting, version = found
     shown = endpoints_shown_to(meeting, current_user)  # refuses an operator whose endpoint is not invited
     history_limit = _history_limit()
-    now = utcnow()
-    # The version is read before the data: a change committed in between shows at the next poll.
     # An invited operator's board (the counts and their own row) is a representation of its own.
-    etag = f"{queries.board_version(meeting, now)}-{history_limit}" + (f"-own{min(shown)}" if shown else "")
+    etag = f"{version}-{history_limit}" + (f"-own{min(shown)}" if shown else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)

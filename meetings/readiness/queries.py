@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, RowMapping, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, RowMapping, Select, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from meetings.auth.models import User
@@ -82,8 +82,9 @@ def technical_slot_open(meeting: Meeting, now: datetime) -> bool:
 
 
 @functools.cache
-def _version_statement() -> Select:
-    """board_version's statement, built once per worker (its meeting is the `meeting_id` parameter)."""
+def _version_parts() -> tuple:
+    """board_version's figures (their FROM, their columns), built once per worker; the meeting is the
+    `meeting_id` parameter."""
     def latest(column, *where):
         return select(column).where(*where).scalar_subquery()
 
@@ -95,7 +96,7 @@ def _version_statement() -> Select:
                       func.max(Participant.readiness_updated_at).label("answered"),
                       func.sum(Participant.revision).label("revisions"))
                .where(Participant.meeting_id == of_meeting).subquery())
-    return select(
+    return invited, [
         invited.c.count, invited.c.last, invited.c.answered, invited.c.revisions,
         latest(func.max(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
         latest(func.count(ReadinessChange.id), ReadinessChange.meeting_id == of_meeting),
@@ -106,7 +107,20 @@ def _version_statement() -> Select:
         latest(func.max(EndpointProbe.updated_at)),
         latest(func.count(EndpointProbe.endpoint_id)),
         latest(func.max(Endpoint.updated_at)),  # names and provinces (indexed: one step)
-    )
+    ]
+
+
+@functools.cache
+def _version_statement() -> Select:
+    invited, columns = _version_parts()
+    return select(*columns).select_from(invited)
+
+
+@functools.cache
+def _meeting_and_version_statement() -> Select:
+    invited, columns = _version_parts()
+    return (select(Meeting, *columns).join(invited, true())
+            .where(Meeting.id == bindparam("meeting_id", type_=Integer)).options(joinedload(Meeting.host)))
 
 
 def board_version(meeting: Meeting, now: datetime) -> str:
@@ -115,7 +129,20 @@ def board_version(meeting: Meeting, now: datetime) -> str:
     Computed from the database (never from a process's memory), so that every worker agrees.
     """
     row = db.session.execute(_version_statement(), {"meeting_id": meeting.id}).one()
-    state = (tuple(row), meeting.updated_at, meeting.status, meeting.sequence,
+    return _version_of(meeting, tuple(row), now)
+
+
+def meeting_and_board_version(meeting_id: int, now: datetime) -> tuple[Meeting, str] | None:
+    """The meeting with its host and its board_version, in one statement; None for no such meeting."""
+    found = db.session.execute(_meeting_and_version_statement(), {"meeting_id": meeting_id}).first()
+    if found is None:
+        return None
+    meeting, *figures = found
+    return meeting, _version_of(meeting, tuple(figures), now)
+
+
+def _version_of(meeting: Meeting, figures: tuple, now: datetime) -> str:
+    state = (figures, meeting.updated_at, meeting.status, meeting.sequence,
              rules.is_open(meeting.status, meeting.start_at, now), technical_slot_open(meeting, now))
     return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
 
