@@ -332,13 +332,19 @@ def _ensure_call(driver: Driver, meeting: Meeting, conference: Conference, now: 
 
 
 def _lease_conference(conference_id: int, now: datetime) -> bool:
-    """Take the conference for this sweep while it starts the call; commits what came before, and the lease."""
+    """Take the conference for this sweep while it starts the call."""
+    return _take_lease(Conference.call_lease_until, conference_id, now)
+
+
+def _take_lease(lease_column, row_id: int, now: datetime) -> bool:
+    """A conditional UPDATE of the row's lease column, committed with what came before, so every other sweep
+    sees the lease at once; False when another sweep holds it."""
+    model = lease_column.class_
     lease = timedelta(seconds=current_app.config["MCU_CLAIM_LEASE_SECONDS"])
     db.session.flush()
     taken = db.session.execute(
-        update(Conference).where(Conference.id == conference_id,
-                                 or_(Conference.call_lease_until.is_(None), Conference.call_lease_until <= now))
-        .values(call_lease_until=now + lease).execution_options(synchronize_session=False)).rowcount
+        update(model).where(model.id == row_id, or_(lease_column.is_(None), lease_column <= now))
+        .values({lease_column.key: now + lease}).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return taken == 1
 
@@ -444,13 +450,7 @@ def _all_rows_down(meeting_id: int, now: datetime) -> None:
 
 def _lease_row(row_id: int, now: datetime) -> bool:
     """Take the endpoint's row for this sweep: one dial or hang-up of an endpoint at a time, everywhere."""
-    lease = timedelta(seconds=current_app.config["MCU_CLAIM_LEASE_SECONDS"])
-    taken = db.session.execute(
-        update(EndpointCall).where(EndpointCall.id == row_id,
-                                   or_(EndpointCall.lease_until.is_(None), EndpointCall.lease_until <= now))
-        .values(lease_until=now + lease).execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return taken == 1
+    return _take_lease(EndpointCall.lease_until, row_id, now)
 
 
 def _release_row(row_id: int) -> None:
