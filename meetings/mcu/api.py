@@ -61,7 +61,7 @@ def end_call(meeting_id: int):
 
 
 def _one(meeting, code: str):
-    [item] = [entry for entry in board.items(meeting) if entry.endpoint == code] or [None]
+    [item] = board.items(meeting, only=code) or [None]
     return jsonify(board.item_json(item, utcnow())), 202
 
 

@@ -64,7 +64,7 @@ def items(meeting: Meeting, *, only: str | None = None) -> list[Item]:
     result = []
     for is_host, readiness, code, name, dial_string, row, test in db.session.execute(query):
         result.append(_item(code, name, is_host, dial_string or "", row, readiness, test))
-    if only is None:
+    if only in (None, GOVERNMENT_KEY):
         government = db.session.scalar(select(EndpointCall).where(EndpointCall.meeting_id == meeting.id,
                                                                   EndpointCall.key == GOVERNMENT_KEY))
         if government is not None:
