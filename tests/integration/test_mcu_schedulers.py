@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 from meetings import create_app
@@ -17,19 +18,38 @@ from tests.factories import make_meeting
 from tests.integration.mcu_helpers import FAST, ROOMS
 from tests.mcu_sim import mcu_settings, simulated_mcu
 
+SETTINGS = {**FAST, "MCU_CDR_TOKEN": ""}
 
-def test_two_schedulers_at_once_never_dial_a_room_twice(tmp_path, separate_connections):
-    faults = Faults(latency=0.05, error_rate=0.1, seed=5)
-    with throwaway_database(tmp_path, "mcu_two") as database_url, simulated_mcu(faults=faults) as (url, mcu):
-        app = create_app(make_settings(database_url, **mcu_settings(url), **{**FAST, "MCU_CDR_TOKEN": ""}))
+
+@contextmanager
+def meeting_testing_on_the_mcu(tmp_path, label: str, faults: Faults, rooms=ROOMS):
+    """A fresh database holding one meeting whose technical test time has come, and an app pointed at a
+    simulated MCU. Yields (app, mcu, database URL, MCU URL)."""
+    with throwaway_database(tmp_path, label) as database_url, simulated_mcu(faults=faults) as (url, mcu):
+        app = create_app(make_settings(database_url, **mcu_settings(url), **SETTINGS))
         build_database(app)
         with app.app_context():
             now = utcnow().replace(microsecond=0)
             start = now + timedelta(minutes=30)
-            make_meeting(participants=ROOMS, start_at=start, end_at=start + timedelta(hours=2),
+            make_meeting(participants=rooms, start_at=start, end_at=start + timedelta(hours=2),
                          test_at=now - timedelta(minutes=1))
             db.session.commit()
-        [sweep] = [s for s in sweeps() if s.name == "mcu"]
+        try:
+            yield app, mcu, database_url, url
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def mcu_sweep():
+    [sweep] = [s for s in sweeps() if s.name == "mcu"]
+    return sweep
+
+
+def test_two_schedulers_at_once_never_dial_a_room_twice(tmp_path, separate_connections):
+    faults = Faults(latency=0.05, error_rate=0.1, seed=5)
+    with meeting_testing_on_the_mcu(tmp_path, "mcu_two", faults) as (app, mcu, _database_url, _url):
+        sweep = mcu_sweep()
         stop = threading.Event()
 
         def scheduler():
@@ -52,8 +72,6 @@ def test_two_schedulers_at_once_never_dial_a_room_twice(tmp_path, separate_conne
         assert len(dialled) == rooms and set(dialled.values()) == {1}
         assert set(Counter(leg.remote_party for leg in mcu.live_legs()).values()) == {1}
         assert len(mcu.spaces) == 1 and len(mcu.calls) == 1
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_killing_the_sweep_mid_dial_then_sweeping_again_dials_nobody_twice(tmp_path, separate_connections):
@@ -68,16 +86,7 @@ def test_killing_the_sweep_mid_dial_then_sweeping_again_dials_nobody_twice(tmp_p
     from tests.mcu_sim import PASSWORD, USERNAME
 
     faults = Faults(latency=0.25)  # every answer comes back 250 ms after the work is done
-    with throwaway_database(tmp_path, "mcu_kill") as database_url, simulated_mcu(faults=faults) as (url, mcu):
-        settings = {**mcu_settings(url), **{**FAST, "MCU_CDR_TOKEN": ""}}
-        app = create_app(make_settings(database_url, **settings))
-        build_database(app)
-        with app.app_context():
-            now = utcnow().replace(microsecond=0)
-            start = now + timedelta(minutes=30)
-            make_meeting(participants=ROOMS, start_at=start, end_at=start + timedelta(hours=2),
-                         test_at=now - timedelta(minutes=1))
-            db.session.commit()
+    with meeting_testing_on_the_mcu(tmp_path, "mcu_kill", faults) as (app, mcu, database_url, url):
         env = {**os.environ, "FLASK_APP": "wsgi", "APP_ENV": "development", "DATABASE_URL": database_url,
                "MCU_DRIVER": "cms", "MCU_URL": url, "MCU_USERNAME": USERNAME, "MCU_PASSWORD": PASSWORD,
                "MCU_RETRIES": "0", "MCU_CDR_TOKEN": ""}
@@ -109,24 +118,14 @@ def test_killing_the_sweep_mid_dial_then_sweeping_again_dials_nobody_twice(tmp_p
         dialled = Counter(dial["remote_party"] for dial in mcu.dials)
         assert len(dialled) == rooms and set(dialled.values()) == {1}
         assert set(Counter(leg.remote_party for leg in mcu.live_legs()).values()) == {1}
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_two_sweeps_starting_one_meeting_at_the_same_moment_start_one_call(tmp_path, separate_connections):
     """Both find no call on the slow MCU at once; the lease on the conference lets only one ask for a call."""
     faults = Faults(latency=0.3)
-    with throwaway_database(tmp_path, "mcu_start") as database_url, simulated_mcu(faults=faults) as (url, mcu):
-        app = create_app(make_settings(database_url, **mcu_settings(url), **{**FAST, "MCU_CDR_TOKEN": ""}))
-        build_database(app)
-        rooms = ROOMS[:2]
-        with app.app_context():
-            now = utcnow().replace(microsecond=0)
-            start = now + timedelta(minutes=30)
-            make_meeting(participants=rooms, start_at=start, end_at=start + timedelta(hours=2),
-                         test_at=now - timedelta(minutes=1))
-            db.session.commit()
-        run_mcu_sweep_once = sweeps_by_name()["mcu"]
+    rooms = ROOMS[:2]
+    with meeting_testing_on_the_mcu(tmp_path, "mcu_start", faults, rooms) as (app, mcu, _database_url, _url):
+        run_mcu_sweep_once = mcu_sweep()
         barrier = threading.Barrier(2)
 
         def sweep_now():
@@ -143,9 +142,3 @@ def test_two_sweeps_starting_one_meeting_at_the_same_moment_start_one_call(tmp_p
                           and sum(leg.state == "connected" for leg in mcu.live_legs()) == len(rooms) + 1, timeout=30)
         assert len(mcu.spaces) == 1 and len(mcu.calls) == 1
         assert set(Counter(dial["remote_party"] for dial in mcu.dials).values()) == {1}
-        with app.app_context():
-            db.engine.dispose()
-
-
-def sweeps_by_name():
-    return {sweep.name: sweep for sweep in sweeps()}
