@@ -350,7 +350,15 @@
       error.textContent = "";
       dialog.show();
     });
-    modal.addEventListener("shown.bs.modal", function () { note.focus(); });
+    // Bootstrap ignores hide() while the dialog is still fading in: an answer that comes back that soon
+    // closes the dialog once it has finished opening.
+    var opened = true;
+    modal.addEventListener("show.bs.modal", function () { opened = false; });
+    modal.addEventListener("shown.bs.modal", function () { opened = true; note.focus(); });
+    function close() {
+      if (opened) { dialog.hide(); return; }
+      modal.addEventListener("shown.bs.modal", function () { dialog.hide(); }, {once: true});
+    }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -371,7 +379,7 @@
         return response.json().then(function (data) { return {ok: response.ok, data: data}; });
       }).then(function (answer) {
         if (answer.ok) {
-          dialog.hide();
+          close();
           poll();
           return;
         }
