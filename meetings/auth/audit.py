@@ -1,13 +1,15 @@
 """Writing and reading the audit log."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, insert, select
 
 from meetings.auth.models import AuditEntry, User
+from meetings.database import utcnow
 from meetings.extensions import db
 
 
@@ -27,18 +29,43 @@ def record(
     actor_name: str | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the current transaction."""
-    entry = AuditEntry(
-        actor_id=actor.id if actor is not None and actor.id else None,
-        actor_name=actor_name if actor_name is not None else (actor.username if actor is not None else "system"),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        summary=summary[:500],
-        changes=changes or {},
-        ip_address=_client_ip(),
-    )
+    entry = AuditEntry(**entry_values(action, actor=actor, target_type=target_type, target_id=target_id,
+                                      summary=summary, changes=changes, actor_name=actor_name))
     db.session.add(entry)
     return entry
+
+
+def entry_values(action: str, *, actor: User | None, target_type: str = "", target_id: Any = "", summary: str = "",
+                 changes: dict[str, Any] | None = None, actor_name: str | None = None) -> dict[str, Any]:
+    """The columns of an audit entry (see record), for a writer that inserts it with Core (insert_statement)."""
+    return {
+        "at": utcnow(),
+        "actor_id": actor.id if actor is not None and actor.id else None,
+        "actor_name": actor_name if actor_name is not None else (actor.username if actor is not None else "system"),
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "summary": summary[:500],
+        "changes": changes or {},
+        "ip_address": _client_ip(),
+    }
+
+
+INSERT_PREFIX = "audit_"
+
+
+@functools.cache
+def insert_statement() -> Insert:
+    """An INSERT of one audit entry whose values are the parameters `audit_<column>` (insert_parameters)."""
+    columns = AuditEntry.__table__.c
+    names = entry_values("", actor=None).keys()
+    return insert(AuditEntry.__table__).values(
+        {name: bindparam(INSERT_PREFIX + name, type_=columns[name].type) for name in names})
+
+
+def insert_parameters(values: dict[str, Any]) -> dict[str, Any]:
+    """entry_values as the parameters of insert_statement."""
+    return {INSERT_PREFIX + name: value for name, value in values.items()}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:

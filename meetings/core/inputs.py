@@ -97,22 +97,21 @@ def _json_strings(value: Any, path: str = ""):
 
 def refuse_control_characters() -> None:
     """before_request: a control character anywhere in what the client typed is a 422 naming the field."""
-    message = _("Contains a control character, which is not allowed.")
-    fields: dict[str, str] = {}
+    names: list[str] = []
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
             if has_control_characters(key) or has_control_characters(value):
-                fields[_printable(key)] = message
+                names.append(_printable(key))
     for key, value in (request.view_args or {}).items():
         if isinstance(value, str) and has_control_characters(value):
-            fields[key] = message
+            names.append(key)
     if request.is_json and request.content_length != 0:
         body = request.get_json(silent=True)
-        for where, value in _json_strings(body):
-            if has_control_characters(value):
-                fields[_printable(where) or "body"] = message
-    if fields:
-        raise InputRefused(fields)
+        names.extend(_printable(where) or "body" for where, value in _json_strings(body)
+                     if has_control_characters(value))
+    if names:  # the message is looked up only for a refusal: most requests have nothing to refuse
+        message = _("Contains a control character, which is not allowed.")
+        raise InputRefused(dict.fromkeys(names, message))
 
 
 def _printable(name: str) -> str:

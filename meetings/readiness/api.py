@@ -70,11 +70,12 @@ def _one_item(meeting: Meeting, participant: Participant):
 @bp.put("/meetings/<int:meeting_id>/readiness/<code>")
 @roles(ADMIN, BOOKER, OPERATOR)
 def put_readiness(meeting_id: int, code: str):
-    meeting, participant = services.participant_to_answer(meeting_id, code, current_user)
+    """An answer for one endpoint; answers with that endpoint's item, as the board shows it after the answer."""
+    found = services.participant_to_answer(meeting_id, code, current_user)
     body = json_body()
-    services.set_readiness(meeting, participant, body.get("status"), body.get("note"), actor=current_user,
-                           channel="api")
-    return _one_item(meeting, participant)
+    change = services.set_readiness(found.meeting, found.participant, body.get("status"), body.get("note"),
+                                    actor=current_user, channel="api")
+    return jsonify(item_json(found.answered(change)))
 
 
 @bp.put("/meetings/<int:meeting_id>/readiness/<code>/test")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, RowMapping, Select, and_, bindparam, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, select, true
+from sqlalchemy.orm import contains_eager, joinedload
 
 from meetings.auth.models import User
 from meetings.booking.models import ACTIVE_STATUSES, Meeting, Participant, ReadinessStatus
@@ -147,50 +148,108 @@ def _version_of(meeting: Meeting, figures: tuple, now: datetime) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
 
 
+def _item_columns(reminded_at) -> list:
+    """A board item's columns; the last answer is the joined ReadinessChange (see _with_item_sources)."""
+    return [Endpoint.code.label("endpoint"), Endpoint.name, Endpoint.province, Endpoint.region, Endpoint.latitude,
+            Endpoint.longitude, Participant.is_host, Endpoint.contact_name, Endpoint.contact_phone,
+            Participant.readiness.label("status"), Participant.readiness_note.label("note"),
+            Participant.readiness_updated_at.label("updated_at"), ReadinessChange.actor_name.label("updated_by"),
+            ReadinessChange.channel.label("updated_via"), ReadinessChange.on_behalf,
+            TechnicalTest.result.label("test_result"), TechnicalTest.note.label("test_note"),
+            TechnicalTest.recorded_at.label("test_at"), TechnicalTest.recorded_by_name.label("test_by"),
+            EndpointProbe.address.label("probe_address"), ProbeResult.state.label("probe_state"),
+            ProbeResult.detail.label("probe_detail"), ProbeResult.latency_ms.label("probe_latency_ms"),
+            ProbeResult.checked_at.label("probe_checked_at"), reminded_at.label("reminded_at"),
+            ProbeResult.sip_uri, ProbeResult.sip_state, ProbeResult.sip_detail, ProbeResult.sip_latency_ms,
+            ProbeResult.sip_checked_at]
+
+
+def _with_item_sources(statement: Select, last_answer_id) -> Select:
+    """The joins of _item_columns from each participant: its endpoint, last answer, test and probes."""
+    return (statement.join(Endpoint, Participant.endpoint_id == Endpoint.id)
+            .outerjoin(ReadinessChange, ReadinessChange.id == last_answer_id)
+            .outerjoin(TechnicalTest, and_(TechnicalTest.meeting_id == Participant.meeting_id,
+                                           TechnicalTest.endpoint_id == Participant.endpoint_id))
+            .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == Participant.meeting_id,
+                                         ProbeResult.endpoint_id == Participant.endpoint_id))
+            .outerjoin(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id))
+
+
+def _own_last_answer_and_reminder() -> tuple:
+    """One participant's newest answer (its id) and newest reminder, looked up through their indexes."""
+    answer = (select(func.max(ReadinessChange.id))
+              .where(ReadinessChange.meeting_id == Participant.meeting_id,
+                     ReadinessChange.endpoint_id == Participant.endpoint_id, ReadinessChange.aspect == "answer")
+              .correlate(Participant).scalar_subquery())
+    reminder = (select(func.max(ReadinessReminder.sent_at))
+                .where(ReadinessReminder.meeting_id == Participant.meeting_id,
+                       ReadinessReminder.endpoint_id == Participant.endpoint_id)
+                .correlate(Participant).scalar_subquery())
+    return answer, reminder
+
+
 @functools.cache
 def _items_statement(one: bool) -> Select:
     """board_items' statement, built once per worker: the meeting (and, for one item, the endpoint) are the
     `meeting_id` and `endpoint_id` parameters."""
     of_meeting = bindparam("meeting_id", type_=Integer)
-    answers = [ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer"]
-    reminders = [ReadinessReminder.meeting_id == of_meeting]
     if one:
-        endpoint_id = bindparam("endpoint_id", type_=Integer)
-        answers.append(ReadinessChange.endpoint_id == endpoint_id)
-        reminders.append(ReadinessReminder.endpoint_id == endpoint_id)
+        last_answer_id, reminded_at = _own_last_answer_and_reminder()
+        statement = _with_item_sources(select(*_item_columns(reminded_at)).select_from(Participant), last_answer_id)
+        return statement.where(Participant.meeting_id == of_meeting,
+                               Participant.endpoint_id == bindparam("endpoint_id", type_=Integer))
     last_answer = (select(ReadinessChange.endpoint_id, func.max(ReadinessChange.id).label("change_id"))
-                   .where(*answers).group_by(ReadinessChange.endpoint_id).subquery())
+                   .where(ReadinessChange.meeting_id == of_meeting, ReadinessChange.aspect == "answer")
+                   .group_by(ReadinessChange.endpoint_id).subquery())
     last_reminder = (select(ReadinessReminder.endpoint_id, func.max(ReadinessReminder.sent_at).label("sent_at"))
-                     .where(*reminders).group_by(ReadinessReminder.endpoint_id).subquery())
-    statement = (
-        select(Endpoint.code.label("endpoint"), Endpoint.name, Endpoint.province, Endpoint.region, Endpoint.latitude,
-               Endpoint.longitude, Participant.is_host, Endpoint.contact_name, Endpoint.contact_phone,
-               Participant.readiness.label("status"), Participant.readiness_note.label("note"),
-               Participant.readiness_updated_at.label("updated_at"), ReadinessChange.actor_name.label("updated_by"),
-               ReadinessChange.channel.label("updated_via"), ReadinessChange.on_behalf,
-               TechnicalTest.result.label("test_result"), TechnicalTest.note.label("test_note"),
-               TechnicalTest.recorded_at.label("test_at"), TechnicalTest.recorded_by_name.label("test_by"),
-               EndpointProbe.address.label("probe_address"), ProbeResult.state.label("probe_state"),
-               ProbeResult.detail.label("probe_detail"), ProbeResult.latency_ms.label("probe_latency_ms"),
-               ProbeResult.checked_at.label("probe_checked_at"), last_reminder.c.sent_at.label("reminded_at"),
-               ProbeResult.sip_uri, ProbeResult.sip_state, ProbeResult.sip_detail, ProbeResult.sip_latency_ms,
-               ProbeResult.sip_checked_at)
-        .select_from(Participant)
-        .join(Endpoint, Participant.endpoint_id == Endpoint.id)
-        .outerjoin(last_answer, last_answer.c.endpoint_id == Participant.endpoint_id)
-        .outerjoin(ReadinessChange, ReadinessChange.id == last_answer.c.change_id)
-        .outerjoin(TechnicalTest, and_(TechnicalTest.meeting_id == of_meeting,
-                                       TechnicalTest.endpoint_id == Participant.endpoint_id))
-        .outerjoin(ProbeResult, and_(ProbeResult.meeting_id == of_meeting,
-                                     ProbeResult.endpoint_id == Participant.endpoint_id))
-        .outerjoin(EndpointProbe, EndpointProbe.endpoint_id == Participant.endpoint_id)
-        .outerjoin(last_reminder, last_reminder.c.endpoint_id == Participant.endpoint_id)
-        .where(Participant.meeting_id == of_meeting)
-        .order_by(Participant.is_host.desc(), Endpoint.sort_key, Endpoint.code)
-    )
-    if one:
-        statement = statement.where(Participant.endpoint_id == endpoint_id)
-    return statement
+                     .where(ReadinessReminder.meeting_id == of_meeting)
+                     .group_by(ReadinessReminder.endpoint_id).subquery())
+    statement = (select(*_item_columns(last_reminder.c.sent_at)).select_from(Participant)
+                 .outerjoin(last_answer, last_answer.c.endpoint_id == Participant.endpoint_id))
+    return (_with_item_sources(statement, last_answer.c.change_id)
+            .outerjoin(last_reminder, last_reminder.c.endpoint_id == Participant.endpoint_id)
+            .where(Participant.meeting_id == of_meeting)
+            .order_by(Participant.is_host.desc(), Endpoint.sort_key, Endpoint.code))
+
+
+@functools.cache
+def _answer_statement() -> Select:
+    """answer_row's statement, built once per worker: the `meeting_id` and the endpoint's `code`."""
+    last_answer_id, reminded_at = _own_last_answer_and_reminder()
+    statement = select(Participant, Meeting, *_item_columns(reminded_at)).select_from(Participant)
+    return (_with_item_sources(statement.join(Meeting, Participant.meeting_id == Meeting.id), last_answer_id)
+            .where(Participant.meeting_id == bindparam("meeting_id", type_=Integer),
+                   Endpoint.code == bindparam("code", type_=String))
+            .options(contains_eager(Participant.endpoint)).with_for_update(of=Participant))
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """An endpoint's place in a meeting, locked for an answer, with the meeting and its board item."""
+
+    meeting: Meeting
+    participant: Participant
+    item: BoardItem
+
+    def answered(self, change: ReadinessChange | None) -> BoardItem:
+        """The item after `change` (None: nothing changed): the answer the participant now holds."""
+        if change is None:
+            return self.item
+        return replace(self.item, status=self.participant.readiness, note=self.participant.readiness_note,
+                       updated_at=self.participant.readiness_updated_at, updated_by=change.actor_name or None,
+                       updated_via=change.channel, on_behalf=change.on_behalf)
+
+
+def answer_row(meeting_id: int, endpoint_code: str) -> AnswerRow | None:
+    """The endpoint's place in the meeting, locked until the transaction ends, with the meeting and the
+    endpoint's board item: one statement. None when there is no such meeting or the endpoint is not invited."""
+    found = db.session.execute(_answer_statement(), {"meeting_id": meeting_id, "code": endpoint_code}).first()
+    if found is None:
+        return None
+    participant, meeting, *_ = found
+    columns = dict(found._mapping)
+    del columns["Participant"], columns["Meeting"]
+    return AnswerRow(meeting, participant, _item(columns))
 
 
 def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[BoardItem]:
@@ -207,7 +266,7 @@ def board_items(meeting: Meeting, *, endpoint_id: int | None = None) -> list[Boa
     return items
 
 
-def _item(row: RowMapping) -> BoardItem:
+def _item(row: Mapping) -> BoardItem:
     values = dict(row)
     values["updated_by"] = values["updated_by"] or None  # "" for an answer by the e-mail link
     values["on_behalf"] = bool(values["on_behalf"])

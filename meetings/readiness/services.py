@@ -5,8 +5,9 @@ import functools
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, String, bindparam, exists, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Executable, Integer, bindparam, exists, insert, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from meetings.auth import audit
 from meetings.auth.models import User
@@ -15,13 +16,14 @@ from meetings.booking.models import Meeting, MeetingStatus, Participant, Readine
 from meetings.core.events import readiness_answered
 from meetings.core.formatting import format_datetime
 from meetings.core.links import LinkClaim
+from meetings.core.sql import on_postgresql, together
 from meetings.database import utcnow
 from meetings.endpoints.models import Endpoint
 from meetings.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from meetings.extensions import db
 from meetings.readiness import rules
 from meetings.readiness.models import ANSWERS, TEST_RESULTS, ReadinessChange, TechnicalTest, TestStatus
-from meetings.readiness.queries import technical_slot_of
+from meetings.readiness.queries import AnswerRow, answer_row, technical_slot_of
 
 NOTE_MAX = 500
 
@@ -77,32 +79,26 @@ def get_participant(meeting: Meeting, endpoint_code: str, *, for_update: bool = 
     return participant
 
 
-@functools.cache
-def _answer_statement() -> Select:
-    """participant_to_answer's statement, built once per worker."""
-    return (select(Participant, Meeting).join(Meeting, Participant.meeting_id == Meeting.id)
-            .join(Endpoint, Participant.endpoint_id == Endpoint.id)
-            .where(Participant.meeting_id == bindparam("meeting_id", type_=Integer),
-                   Endpoint.code == bindparam("code", type_=String))
-            .options(contains_eager(Participant.endpoint)).with_for_update(of=Participant))
+def may_answer_for(user: User, endpoint_code: str) -> bool:
+    """A booker or an admin answers for any endpoint (on its behalf), an operator for their own."""
+    return user.role in (ADMIN, BOOKER) or (user.role == OPERATOR and user.endpoint is not None
+                                            and user.endpoint.code == endpoint_code)
 
 
-def participant_to_answer(meeting_id: int, endpoint_code: str, user: User) -> tuple[Meeting, Participant]:
-    """The meeting and the endpoint's place in it, locked as get_participant locks it, for `user` to answer for.
+def participant_to_answer(meeting_id: int, endpoint_code: str, user: User) -> AnswerRow:
+    """The meeting, the endpoint's place in it (locked as get_participant locks it) and its board item, for
+    `user` to answer for: one statement when the user may answer for that endpoint.
 
-    One statement when the user may answer for that endpoint (a booker, an admin, or the endpoint's own
-    operator) and it is invited: finding the row is the proof that the operator's endpoint takes part.
-    Otherwise the checks and errors of get_meeting, ensure_can_answer and get_participant, in that order.
+    Finding the row is the proof that an operator's endpoint takes part. The errors are those of
+    get_meeting, ensure_can_answer and get_participant, in that order.
     """
-    if user.role in (ADMIN, BOOKER) or (user.role == OPERATOR and user.endpoint is not None
-                                        and user.endpoint.code == endpoint_code):
-        found = db.session.execute(_answer_statement(), {"meeting_id": meeting_id, "code": endpoint_code}).first()
-        if found is not None:
-            participant, meeting = found
-            return meeting, participant
-    meeting = get_meeting(meeting_id)
-    ensure_can_answer(meeting, endpoint_code, user)
-    return meeting, get_participant(meeting, endpoint_code)
+    if not may_answer_for(user, endpoint_code):
+        ensure_can_answer(get_meeting(meeting_id), endpoint_code, user)
+    found = answer_row(meeting_id, endpoint_code)
+    if found is None:
+        ensure_can_answer(get_meeting(meeting_id), endpoint_code, user)
+        raise NotFound(_("The endpoint %(code)s is not invited to this meeting.", code=endpoint_code))
+    return found
 
 
 def get_participant_by_id(meeting: Meeting, endpoint_id: int, *, for_update: bool = False) -> Participant:
@@ -182,17 +178,47 @@ def set_readiness(meeting: Meeting, participant: Participant, status: object, no
     change = ReadinessChange(meeting_id=meeting.id, endpoint_id=participant.endpoint_id, aspect="answer",
                              from_status=participant.readiness, to_status=status, note=note, changed_at=now,
                              **_actor_fields(actor, channel))
-    db.session.add(change)
-    participant.readiness, participant.readiness_note, participant.readiness_updated_at = status, note, now
     code = participant.endpoint.code
-    audit.record("readiness.answer", actor=actor, actor_name=None if actor else f"link:{code}",
-                 target_type="meeting", target_id=meeting.id, summary=f"{code}: {change.from_status} → {status}",
-                 changes={"endpoint": code, "readiness": [change.from_status, status], "note": note,
-                          "channel": channel, "on_behalf": change.on_behalf})
+    entry = audit.entry_values(
+        "readiness.answer", actor=actor, actor_name=None if actor else f"link:{code}", target_type="meeting",
+        target_id=meeting.id, summary=f"{code}: {change.from_status} → {status}",
+        changes={"endpoint": code, "readiness": [change.from_status, status], "note": note, "channel": channel,
+                 "on_behalf": change.on_behalf})
+    _write_answer(participant, change, entry)
     readiness_answered.send(participant, meeting=meeting, endpoint=participant.endpoint, aspect="answer",
                             status=status, note=note, previous=change.from_status, actor=actor, channel=channel)
-    db.session.flush()
     return change
+
+
+_CHANGE_COLUMNS = ("meeting_id", "endpoint_id", "aspect", "from_status", "to_status", "note", "actor_id",
+                   "actor_name", "channel", "on_behalf", "changed_at")
+
+
+@functools.cache
+def _answer_writes(as_one: bool) -> tuple[Executable, ...]:
+    """The change, its audit entry and the participant's new answer, built once per worker: one statement on
+    PostgreSQL (the inserts as data-modifying CTEs), three elsewhere. The last returns the row's revision."""
+    table = ReadinessChange.__table__
+    change = insert(table).values({name: bindparam(f"change_{name}", type_=table.c[name].type)
+                                   for name in _CHANGE_COLUMNS})
+    columns = Participant.__table__.c
+    row = (update(Participant.__table__).where(columns.id == bindparam("participant_id", type_=Integer))
+           .values({name: bindparam(name, type_=columns[name].type)
+                    for name in ("readiness", "readiness_note", "readiness_updated_at")})
+           .returning(columns.revision))
+    return together(change, audit.insert_statement(), row) if as_one else (change, audit.insert_statement(), row)
+
+
+def _write_answer(participant: Participant, change: ReadinessChange, entry: dict) -> None:
+    """Write the answer with Core (no unit of work for three rows) and tell the session the row's new state."""
+    parameters = {**{f"change_{name}": getattr(change, name) for name in _CHANGE_COLUMNS},
+                  **audit.insert_parameters(entry), "participant_id": participant.id, "readiness": change.to_status,
+                  "readiness_note": change.note, "readiness_updated_at": change.changed_at}
+    for statement in _answer_writes(on_postgresql()):
+        result = db.session.execute(statement, parameters)
+    for name, value in (("readiness", change.to_status), ("readiness_note", change.note),
+                        ("readiness_updated_at", change.changed_at), ("revision", result.scalar_one())):
+        set_committed_value(participant, name, value)
 
 
 def answer_by_link(claim: LinkClaim, status: object, note: object, *, now: datetime | None = None
