@@ -140,7 +140,7 @@ def apply_values(participant: Participant, record: AttendanceRecord | None, valu
         same_times = record is not None and (record.status, record.connected_at, record.disconnected_at) == (
             values.status, values.connected_at, values.disconnected_at)
         if record is None:
-            record = AttendanceRecord(participant_id=participant.id)
+            record = AttendanceRecord(participant_id=participant.id, meeting_id=participant.meeting_id)
             db.session.add(record)
         if same_times and source == AttendanceSource.MANUAL:
             # A headcount typed over imported times keeps them, their source and the time connected.

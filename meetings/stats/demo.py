@@ -318,6 +318,7 @@ def _insert_details(
             attendance.append(
                 {
                     "participant_id": next(ids),
+                    "meeting_id": meeting_id,
                     "status": status,
                     "attendees": headcount if status != "absent" else 0,
                     "source": "manual",

@@ -309,14 +309,15 @@ def _version_statement() -> Select:
         return [aggregate for model in models for aggregate in (
             func.count(model.id), func.max(model.id), func.sum(model.revision))]
 
-    # Each table is read once: the participants with their attendance, the snapshots with their items. A
-    # fingerprint, not a figure: a snapshot is counted and its revision summed once per item, and those
-    # still change with every insert, delete and update.
+    # Each table is read once, by meeting: the participants, the attendance records (their own copy of the
+    # meeting: a range of an index that holds the figures), the snapshots with their items. A fingerprint, not
+    # a figure: a snapshot is counted and its revision summed once per item, and those still change with
+    # every insert, delete and update.
     parts = [
         select(*figures(Meeting)).where(*in_days).subquery(),
-        select(*figures(Participant, AttendanceRecord)).select_from(Participant)
-        .join(Meeting, Meeting.id == Participant.meeting_id)
-        .outerjoin(AttendanceRecord, AttendanceRecord.participant_id == Participant.id).where(*in_days).subquery(),
+        select(*figures(Participant)).join(Meeting, Meeting.id == Participant.meeting_id).where(*in_days).subquery(),
+        select(*figures(AttendanceRecord)).join(Meeting, Meeting.id == AttendanceRecord.meeting_id)
+        .where(*in_days).subquery(),
         select(*figures(SavingsSnapshot, SavingsItem)).select_from(SavingsSnapshot)
         .join(Meeting, Meeting.id == SavingsSnapshot.meeting_id)
         .outerjoin(SavingsItem, SavingsItem.snapshot_id == SavingsSnapshot.id).where(*in_days).subquery(),

@@ -55,7 +55,7 @@ def _history(endpoint_ids: list[int]) -> int:
         db.session.execute(
             insert(AttendanceRecord),
             [
-                {"participant_id": p, "status": row["attendance"], "attendees": 8}
+                {"participant_id": p, "meeting_id": row["meeting_id"], "status": row["attendance"], "attendees": 8}
                 for p, row in zip(part_ids, people, strict=False)
             ],
         )
