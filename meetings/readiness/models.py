@@ -56,7 +56,9 @@ class ReadinessChange(db.Model):
     __table_args__ = (
         CheckConstraint("aspect IN ('answer', 'test')", name="aspect_known"),
         CheckConstraint("channel IN ('web', 'api', 'link', 'mcu')", name="channel_known"),
-        Index("ix_readiness_changes_meeting_endpoint", "meeting_id", "endpoint_id"),
+        # An endpoint's newest answer (its board item) and its history, newest first: a few steps back along
+        # this index, however many changes the endpoint has.
+        Index("ix_readiness_changes_meeting_endpoint", "meeting_id", "endpoint_id", "id"),
         # A meeting's newest change (the board's version) and its history, newest first, without a scan.
         Index("ix_readiness_changes_meeting_newest", "meeting_id", "id"),
     )

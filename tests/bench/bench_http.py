@@ -8,8 +8,9 @@ included, so 2019 has its 83 meetings), adds 930 endpoints so that the registry 
 HTTP a meeting of the 70 seeded endpoints and one of all 1,000, then serves the app with the production
 settings under gunicorn (2 sync workers) and, with the same gunicorn settings, a bare Flask app with one
 JSON route (tests/bench/bare_flask.py). `wrk` (Debian's package, installed when missing and run as root)
-loads each route with 16 connections; every figure is printed as a ratio to the bare app measured in the
-same run, with p50/p99 latencies and the count of errors and non-2xx/3xx answers. Nothing is asserted.
+loads each route with 16 connections, and the bare app before the first route and after each; every figure
+is printed as a ratio to the bare app's two loads beside it, with p50/p99 latencies and the count of errors
+and non-2xx/3xx answers. Nothing is asserted.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ BIN = Path(sys.executable).parent
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+THREADS = 2  # wrk threads
 WORKERS = 2
 BOOKINGS = 5
 EXTRA_ENDPOINTS = 930
@@ -54,6 +56,34 @@ class Figure:
     p99_ms: float
     errors: int
     non_2xx: int
+    requests: int = 0
+    server_cpu_ms: float = float("nan")  # CPU of the server's workers per request
+    database_cpu_ms: float = float("nan")  # CPU of PostgreSQL's processes per request (a server on this machine)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far (a process that is gone counts nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime: the 14th and 15th fields
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine: its backends, and the WAL writer and checkpointer they use."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
 
 def _free_port() -> int:
@@ -121,6 +151,15 @@ def _prepare(database_url: str) -> None:
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
 
 
+def _analyze(database_url: str) -> None:
+    """VACUUM ANALYZE the freshly filled database, as autovacuum keeps a live one: plans from current
+    statistics, and no autovacuum of the new rows in the middle of a figure."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 class Gunicorn:
     def __init__(self, app: str, env: dict[str, str]) -> None:
         self.port = _free_port()
@@ -138,6 +177,10 @@ class Gunicorn:
                 time.sleep(0.2)
         self.stop()
         sys.exit(f"{app} did not start")
+
+    def workers(self) -> list[int]:
+        found = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in found]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -185,37 +228,61 @@ def _parse_wrk(label: str, output: str) -> Figure:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    requests = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return Figure(label, float(rate.group(1)) if rate else 0.0, latency("50"), latency("99"),
-                  sum(int(n) for n in sockets.groups()) if sockets else 0, int(non_2xx.group(1)) if non_2xx else 0)
+                  sum(int(n) for n in sockets.groups()) if sockets else 0, int(non_2xx.group(1)) if non_2xx else 0,
+                  int(requests.group(1)) if requests else 0)
 
 
-def _load(wrk: str, label: str, url: str, *, headers: dict[str, str] | None = None,
+def _load(wrk: str, label: str, url: str, server: Gunicorn, *, headers: dict[str, str] | None = None,
           script: Path | None = None) -> Figure:
-    command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
+    """Load `url` with wrk; the figure, with the CPU that the server's workers and PostgreSQL spent per request."""
+    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
+    workers, database = server.workers(), _postgres_pids()
+    server_before, database_before = _cpu_seconds(workers), _cpu_seconds(database)
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    server_cpu, database_cpu = _cpu_seconds(workers) - server_before, _cpu_seconds(database) - database_before
     figure = _parse_wrk(label, output)
+    if figure.requests:
+        figure.server_cpu_ms = server_cpu * 1000 / figure.requests
+        figure.database_cpu_ms = database_cpu * 1000 / figure.requests if database else float("nan")
     print(f"  measured {label}: {figure.requests_per_second:,.0f} req/s", flush=True)
     return figure
 
 
 def _answer_script(folder: Path, meeting_id: int, tokens: dict[str, str]) -> Path:
-    """A wrk script that has each operator answer for their own endpoint, alternating ready / not ready."""
+    """A wrk script: each operator answers for their own endpoint, each wrk thread for its own operators, and
+    every pass over a thread's operators turns each answer over (ready, not ready, ready ...), so that
+    every request changes an answer and no two requests wait on one row (as two operators never answer
+    for one endpoint)."""
     entries = ",\n".join(f'  {{"/api/v1/meetings/{meeting_id}/readiness/{code}", "{token}"}}'
-                         for code, token in tokens.items())
+                          for code, token in tokens.items())
     script = folder / "answers.lua"
     script.write_text(
         f"local operators = {{\n{entries}\n}}\n"
-        "local counter = 0\n"
+        f"local threads = {THREADS}\n"
+        "local index = 0\n"
+        "function setup(thread)\n"
+        "  thread:set('id', index)\n"
+        "  index = index + 1\n"
+        "end\n"
+        "function init(args)\n"
+        "  mine = {}\n"
+        "  for n = 1, #operators do\n"
+        "    if (n - 1) % threads == id then mine[#mine + 1] = operators[n] end\n"
+        "  end\n"
+        "  counter = 0\n"
+        "end\n"
         "request = function()\n"
+        "  local entry = mine[(counter % #mine) + 1]\n"
+        "  local status = (math.floor(counter / #mine) % 2 == 0) and 'ready' or 'not_ready'\n"
         "  counter = counter + 1\n"
-        "  local entry = operators[(counter % #operators) + 1]\n"
-        "  local status = (counter % 2 == 0) and 'ready' or 'not_ready'\n"
         "  local body = '{\"status\": \"' .. status .. '\", \"note\": \"Kiểm tra tải\"}'\n"
         "  return wrk.format('PUT', entry[1], {['Authorization'] = 'Bearer ' .. entry[2],\n"
         "                    ['Content-Type'] = 'application/json'}, body)\n"
@@ -223,16 +290,40 @@ def _answer_script(folder: Path, meeting_id: int, tokens: dict[str, str]) -> Pat
     return script
 
 
-def _table(figures: list[Figure], bare: float, bookings: list[float]) -> str:
-    lines = ["| request | req/s | ratio to bare Flask | p50 ms | p99 ms | errors | non-2xx/3xx |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for figure in figures:
-        ratio = figure.requests_per_second / bare * 100 if bare else 0
-        lines.append(f"| {figure.label} | {figure.requests_per_second:,.0f} | {ratio:.1f}% | {figure.p50_ms:.1f} | "
-                     f"{figure.p99_ms:.1f} | {figure.errors} | {figure.non_2xx} |")
+def _table(figures: list[tuple[Figure, Figure]], bookings: list[float]) -> str:
+    """Each figure with its ratio to the bare app measured just before and just after it, and the CPU per request
+    of the server's workers and of PostgreSQL (both share the machine's cores with wrk)."""
+    lines = ["| request | req/s | bare Flask beside | ratio to bare Flask | p50 ms | p99 ms | errors | non-2xx/3xx "
+             "| workers' CPU ms/request (bare) | PostgreSQL CPU ms/request |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for figure, bare in figures:
+        ratio = figure.requests_per_second / bare.requests_per_second * 100 if bare.requests_per_second else 0
+        lines.append(f"| {figure.label} | {figure.requests_per_second:,.0f} | {bare.requests_per_second:,.0f} | "
+                     f"{ratio:.1f}% | {figure.p50_ms:.1f} | {figure.p99_ms:.1f} | {figure.errors} | {figure.non_2xx} | "
+                     f"{figure.server_cpu_ms:.2f} ({bare.server_cpu_ms:.2f}) | {figure.database_cpu_ms:.2f} |")
     lines.append(f"| booking a 1,000-endpoint meeting over HTTP | median {statistics.median(bookings):.0f} ms, "
-                 f"max {max(bookings):.0f} ms ({len(bookings)} bookings) | | | | | |")
+                 f"max {max(bookings):.0f} ms ({len(bookings)} bookings) | | | | | | | | |")
     return "\n".join(lines)
+
+
+def _beside_bare(wrk: str, app: Gunicorn, bare: Gunicorn, loads: list[tuple]) -> list[tuple[Figure, Figure]]:
+    """Each load between two loads of the bare app (the machine's speed drifts on a shared host: a ratio to
+    a baseline measured minutes away would measure the drift); each figure with the mean of its two."""
+    measured, before = [], _load(wrk, "bare Flask", bare.url + "/", bare)
+    for label, url, options in loads:
+        figure = _load(wrk, label, url, app, **options)
+        after = _load(wrk, "bare Flask", bare.url + "/", bare)
+        measured.append((figure, _mean(before, after)))
+        before = after
+    return measured
+
+
+def _mean(first: Figure, second: Figure) -> Figure:
+    def mean(name: str) -> float:
+        return (getattr(first, name) + getattr(second, name)) / 2
+    return Figure("bare Flask", mean("requests_per_second"), mean("p50_ms"), mean("p99_ms"),
+                  first.errors + second.errors, first.non_2xx + second.non_2xx, first.requests + second.requests,
+                  mean("server_cpu_ms"), mean("database_cpu_ms"))
 
 
 def main() -> None:
@@ -255,34 +346,32 @@ def main() -> None:
                          if code != "moj-hq"}
             print(f"{len(every)} endpoints; meetings {small} (70) and {large} ({len(every)}); "
                   f"{WORKERS} gunicorn sync workers, {CONNECTIONS} connections, {SECONDS} s a figure", flush=True)
+            _analyze(database.url)
             _, headers, _ = _call("GET", f"{app.url}/api/v1/meetings/{large}/readiness", token=booker)
             etag = headers.get("ETag", "")
             auth = {"Authorization": f"Bearer {booker}"}
-            bare_before = _load(wrk, "bare Flask (before)", bare.url + "/")
-            figures = [
-                _load(wrk, "an operator's readiness answer (PUT …/readiness/<code>)",
-                      f"{app.url}/", script=_answer_script(Path(folder), small, operators)),
-                _load(wrk, "the board of a 1,000-endpoint meeting (GET …/readiness)",
-                      f"{app.url}/api/v1/meetings/{large}/readiness", headers=auth),
-                _load(wrk, "the unchanged board (304)", f"{app.url}/api/v1/meetings/{large}/readiness",
-                      headers={**auth, "If-None-Match": etag}),
-                _load(wrk, "a 1,000-endpoint meeting (GET /api/v1/meetings/<id>)",
-                      f"{app.url}/api/v1/meetings/{large}", headers=auth),
-                _load(wrk, "the registry of 1,000 endpoints (GET /api/v1/endpoints)",
-                      f"{app.url}/api/v1/endpoints", headers=auth),
-                _load(wrk, "the 2019 statistics (GET /api/v1/stats/annual?year=2019)",
-                      f"{app.url}/api/v1/stats/annual?year=2019", headers={"Authorization": f"Bearer {leader}"}),
+            loads = [
+                ("an operator's readiness answer (PUT …/readiness/<code>)", f"{app.url}/",
+                 {"script": _answer_script(Path(folder), small, operators)}),
+                ("the board of a 1,000-endpoint meeting (GET …/readiness)",
+                 f"{app.url}/api/v1/meetings/{large}/readiness", {"headers": auth}),
+                ("the unchanged board (304)", f"{app.url}/api/v1/meetings/{large}/readiness",
+                 {"headers": {**auth, "If-None-Match": etag}}),
+                ("a 1,000-endpoint meeting (GET /api/v1/meetings/<id>)", f"{app.url}/api/v1/meetings/{large}",
+                 {"headers": auth}),
+                ("the registry of 1,000 endpoints (GET /api/v1/endpoints)", f"{app.url}/api/v1/endpoints",
+                 {"headers": auth}),
+                ("the 2019 statistics (GET /api/v1/stats/annual?year=2019)",
+                 f"{app.url}/api/v1/stats/annual?year=2019", {"headers": {"Authorization": f"Bearer {leader}"}}),
             ]
-            bare_after = _load(wrk, "bare Flask (after)", bare.url + "/")
+            figures = _beside_bare(wrk, app, bare, loads)
         finally:
             app.stop()
             bare.stop()
-    baseline = (bare_before.requests_per_second + bare_after.requests_per_second) / 2
     print()
-    print(f"bare Flask: {bare_before.requests_per_second:,.0f} and {bare_after.requests_per_second:,.0f} req/s "
-          f"(before and after), p50 {bare_before.p50_ms:.1f} ms; ratios below are to their mean, {baseline:,.0f}")
-    print(_table(figures, baseline, [ms for _, ms in bookings]))
-
+    print("Each ratio is to the mean of the bare app's two loads beside it, before and after; the CPU columns are\n"
+          "what the server's workers (the bare app's in brackets) and PostgreSQL's processes spent per request.")
+    print(_table(figures, [ms for _, ms in bookings]))
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,6 @@
-"""attendance records: their participant's meeting (the statistics' version reads a period's records by meeting);
-savings items: the snapshot's index holds the figures of that version
+"""indexes of the hot paths: attendance records carry their participant's meeting (the statistics' version
+reads a period's records by meeting); savings items' snapshot index holds that version's figures; an
+endpoint's readiness changes are indexed newest first (its last answer in a few steps)
 
 Revision ID: a4f8c2d61e09
 Revises: e3a7b91c5d42
@@ -31,9 +32,13 @@ def upgrade():
         op.drop_index('ix_savings_items_snapshot_id', table_name='savings_items')
         op.create_index('ix_savings_items_snapshot_id', 'savings_items', ['snapshot_id'],
                         postgresql_include=['id', 'revision'])
+    op.drop_index('ix_readiness_changes_meeting_endpoint', table_name='readiness_changes')
+    op.create_index('ix_readiness_changes_meeting_endpoint', 'readiness_changes', ['meeting_id', 'endpoint_id', 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_readiness_changes_meeting_endpoint', table_name='readiness_changes')
+    op.create_index('ix_readiness_changes_meeting_endpoint', 'readiness_changes', ['meeting_id', 'endpoint_id'])
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_index('ix_savings_items_snapshot_id', table_name='savings_items')
         op.create_index('ix_savings_items_snapshot_id', 'savings_items', ['snapshot_id'])
