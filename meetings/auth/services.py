@@ -171,16 +171,20 @@ def start_session(user: User, *, ip_address: str = "", user_agent: str = "") -> 
 
 @functools.cache
 def _session_statement() -> Select:
-    """user_for_session's statement, built once per worker (every signed-in request runs it)."""
-    return (select(UserSession, User).join(User, UserSession.user_id == User.id)
+    """user_for_session's statement, built once per worker (every signed-in request runs it): the user, and of
+    the session only what the check needs (an object less to build on every request)."""
+    return (select(User, UserSession.id, UserSession.last_seen_at).select_from(UserSession)
+            .join(User, UserSession.user_id == User.id)
             .where(UserSession.token_hash == bindparam("token_hash", type_=String), UserSession.ended_at.is_(None),
                    User.is_active.is_(True)))
 
 
 @functools.cache
 def _token_statement() -> Select:
-    """user_for_token's statement, built once per worker (every API request runs it)."""
-    return (select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+    """user_for_token's statement, built once per worker (every API request runs it): the user, and of the
+    token only what the check needs."""
+    return (select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at).select_from(ApiToken)
+            .join(User, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == bindparam("token_hash", type_=String), ApiToken.revoked_at.is_(None),
                    User.is_active.is_(True)))
 
@@ -190,13 +194,13 @@ def user_for_session(token: str) -> User | None:
     row = db.session.execute(_session_statement(), {"token_hash": _digest(token)}).first()
     if row is None:
         return None
-    user_session, user = row
+    user, session_id, last_seen_at = row
     now = utcnow()
     idle_limit = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
-    if now - user_session.last_seen_at > idle_limit:
+    if now - last_seen_at > idle_limit:
         return None
-    if now - user_session.last_seen_at > timedelta(minutes=5):
-        _touch(UserSession, user_session.id, "last_seen_at", now)
+    if now - last_seen_at > timedelta(minutes=5):
+        _touch(UserSession, session_id, "last_seen_at", now)
     user.session_token = token
     return user
 
@@ -282,12 +286,12 @@ def user_for_token(token: str) -> User | None:
     row = db.session.execute(_token_statement(), {"token_hash": _digest(token)}).first()
     if row is None:
         return None
-    api_token, user = row
+    user, token_id, expires_at, last_used_at = row
     now = utcnow()
-    if api_token.expires_at is not None and api_token.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         return None
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
-        _touch(ApiToken, api_token.id, "last_used_at", now)
+    if last_used_at is None or now - last_used_at > timedelta(minutes=5):
+        _touch(ApiToken, token_id, "last_used_at", now)
     return user
 
 
