@@ -206,3 +206,30 @@ def test_the_annual_answer_follows_every_change_of_what_it_counts(history, clien
     db.session.flush()
     organizers = {row["organizer"] for row in annual(client, headers, 2019)["by_organizer"]}
     assert "Vụ Kiểm tra" in organizers
+
+
+def test_the_statistics_version_follows_attendance_records_deleted_and_added_by_their_participant_alone(history):
+    """The version reads attendance records by their own copy of the meeting, which a record added with only
+    its participant's id gets from the participant."""
+    from meetings.attendance.models import AttendanceRecord
+    from meetings.booking.models import Participant
+    from meetings.stats.queries import data_version
+
+    def version() -> tuple:
+        return data_version(db.session, date(2019, 1, 1), date(2020, 1, 1))
+
+    before = version()
+    record = db.session.scalar(select(AttendanceRecord).join(Participant).where(
+        Participant.meeting_id.in_(select(Meeting.id).where(Meeting.start_at >= local_midnight(date(2019, 1, 1)),
+                                                            Meeting.start_at < local_midnight(date(2020, 1, 1)))),
+        Participant.is_host.is_(False)))
+    participant_id, meeting_id, status = record.participant_id, record.meeting_id, record.status
+    db.session.delete(record)
+    db.session.flush()
+    without = version()
+    assert without != before
+    again = AttendanceRecord(participant_id=participant_id, status=status, attendees=3)
+    db.session.add(again)
+    db.session.flush()
+    assert again.meeting_id == meeting_id
+    assert version() not in (before, without)
