@@ -52,15 +52,16 @@ def entry_values(action: str, *, actor: User | None, target_type: str = "", targ
 
 
 INSERT_PREFIX = "audit_"
+ENTRY_COLUMNS = ("at", "actor_id", "actor_name", "action", "target_type", "target_id", "summary", "changes",
+                 "ip_address")  # the keys of entry_values
 
 
 @functools.cache
 def insert_statement() -> Insert:
     """An INSERT of one audit entry whose values are the parameters `audit_<column>` (insert_parameters)."""
     columns = AuditEntry.__table__.c
-    names = entry_values("", actor=None).keys()
     return insert(AuditEntry.__table__).values(
-        {name: bindparam(INSERT_PREFIX + name, type_=columns[name].type) for name in names})
+        {name: bindparam(INSERT_PREFIX + name, type_=columns[name].type) for name in ENTRY_COLUMNS})
 
 
 def insert_parameters(values: dict[str, Any]) -> dict[str, Any]:
