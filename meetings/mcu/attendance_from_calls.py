@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
@@ -32,6 +32,7 @@ from meetings.mcu.records import McuCdrLeg
 log = logging.getLogger(__name__)
 
 SOURCE = AttendanceSource.MCU
+RECORDS_RESOLUTION = timedelta(seconds=1)  # the call records' times are whole seconds
 
 
 class McuCdrAttendance(db.Model):
@@ -178,8 +179,13 @@ def _chunks(items: list, size: int = 500):
 def _write(meeting: Meeting, participant, record, derived: McuCdrAttendance, result: cdr.EndpointAttendance) -> int:
     attended = result.status != AttendanceStatus.ABSENT
     attendees = record.attendees if record is not None and record.attendees and attended else None
+    disconnected_at = result.disconnected_at
+    if attended and disconnected_at is not None and disconnected_at == result.connected_at:
+        # Connected and gone within one second of the records' whole-second times: an attendance record's
+        # disconnection comes after its connection, so it is written as that one second.
+        disconnected_at += RECORDS_RESOLUTION
     values = AttendanceValues(AttendanceStatus(result.status), attendees, result.connected_at if attended else None,
-                              result.disconnected_at if attended else None)
+                              disconnected_at if attended else None)
     errors = check_values(meeting, values)
     if errors:
         log.warning("MCU attendance of %s in meeting %s not written: %s", participant.endpoint.code, meeting.id,

@@ -282,7 +282,9 @@ def derive_leg(leg_id: str, records: Iterable[Record], call_records: Iterable[Re
                 opened = None
             break
         if (record.type == "callLegUpdate" and record.get("state") == "connected" and opened is None
-                and not intervals and (call_end is None or record.time < call_end)):
+                and not intervals and (call_end is None or record.time <= call_end)):
+            # At the call's end itself (the records' times are whole seconds: a room that connected in the
+            # second the call ended was connected) a zero-length connection, still a connection.
             opened, connected = record.time, True
     if opened is not None:
         intervals.append((opened, call_end if call_end is not None else None))

@@ -230,3 +230,23 @@ def test_the_attendance_page_shows_what_the_mcu_recorded_beside_a_corrected_row(
     shown = rows(client.get(f"/meetings/{meeting.id}/attendance").get_data(as_text=True))
     assert f"MCU: partly present {minutes} min" in shown["thads-nghe-an"]
     assert "MCU: absent (busy)" in shown["thads-ca-mau"] and "by the MCU" in shown["thads-ha-noi"]
+
+
+def test_a_room_connected_and_gone_within_the_same_second_is_recorded_partial(client, bearer):
+    """The records' times are whole seconds; a room that connected and left in one of them took part, for
+    that second (a record's disconnection comes after its connection)."""
+    meeting = held_meeting(client, bearer("booker"), endpoints=ENDPOINTS[:1])
+    moment = (meeting.start_at + timedelta(minutes=5)).replace(microsecond=0)
+    script = Script(meeting_id=meeting.id)
+    script.call_start(moment)
+    for code in ("moj-hq", "thads-ha-noi"):
+        script.leg_start(f"{code}-1", moment, remote=dial(code), owner=code)
+        script.leg_update(f"{code}-1", moment)
+        script.leg_end(f"{code}-1", moment, reason="localTeardown")
+    script.call_end(moment)
+    post(client, script.xml())
+    stored = records(meeting.id)
+    for code in ("moj-hq", "thads-ha-noi"):
+        record = stored[code]
+        assert record.status == "partial" and record.source == "mcu"
+        assert (record.connected_at, record.disconnected_at) == (moment, moment + timedelta(seconds=1))

@@ -162,6 +162,18 @@ def test_a_leg_that_never_connected_failed_with_its_reason():
     assert leg.failed and not leg.connected and leg.reason == "remoteBusy" and leg.intervals == ()
 
 
+def test_a_leg_that_connected_in_the_second_the_call_ended_was_connected():
+    script = Script(meeting_id=1)
+    script.call_start(minutes(0))
+    script.leg_start("a", minutes(1), remote="sip:a@x")
+    script.leg_update("a", minutes(2))
+    script.leg_end("a", minutes(2), reason="localTeardown")
+    script.call_end(minutes(2))
+    records = cdr.parse_body(script.xml()).records
+    leg = cdr.derive_leg("a", records, records)
+    assert leg.connected and leg.intervals == ((minutes(2), minutes(2)),)
+
+
 REASONS = ("remoteTeardown", "localTeardown", "timeout", "remoteBusy", "unknownDestination", "mediaFailure")
 
 
